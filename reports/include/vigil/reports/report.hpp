@@ -105,6 +105,8 @@ std::optional<std::string> validate(const nlohmann::json& j);
 // Reads and validates a report file; throws ReportError (missing, empty, not
 // JSON, wrong schema, wrong types).
 Report read_report(const std::filesystem::path& path);
+// Reads and parses any JSON file; throws ReportError (missing, empty, not JSON).
+nlohmann::json read_json_file(const std::filesystem::path& path);
 // Writes atomically; throws ReportError on I/O failure, leaving any previous
 // file at `path` untouched.
 void write_report(const Report& r, const std::filesystem::path& path);
