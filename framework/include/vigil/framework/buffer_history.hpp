@@ -1,0 +1,46 @@
+#pragma once
+// A connection's recent read sizes, used to size its next read buffer.
+// Correct: pruned by age AND capped in count. The history-unbounded defect
+// prunes by age only, so a burst within the age window grows it without
+// limit. The clock is injected (record(size, now)) for tests and tools.
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+
+#include "vigil/framework/defects.hpp"
+
+namespace vigil::framework {
+
+struct BufferHistoryOptions {
+  std::chrono::steady_clock::duration max_age = std::chrono::seconds(30);
+  std::size_t max_entries = 64;
+  std::size_t min_buffer = 4 * 1024;
+  std::size_t max_buffer = 1024 * 1024;
+};
+
+class BufferHistory {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit BufferHistory(DefectSet defects = {}, BufferHistoryOptions options = {});
+
+  void record(std::size_t size, Clock::time_point now);
+  // The read buffer to use next: the largest recent size rounded up to a
+  // power of two, within [min_buffer, max_buffer].
+  std::size_t suggested_buffer_size() const;
+
+  std::size_t size() const { return entries_.size(); }
+  const BufferHistoryOptions& options() const { return options_; }
+
+ private:
+  struct Entry {
+    std::size_t size;
+    Clock::time_point at;
+  };
+  BufferHistoryOptions options_;
+  bool unbounded_;
+  std::deque<Entry> entries_;  // oldest first
+};
+
+}  // namespace vigil::framework
