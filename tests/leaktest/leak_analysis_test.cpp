@@ -1,0 +1,143 @@
+#include "vigil/profilers/leak_analysis.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace vigil::profilers {
+namespace {
+
+constexpr std::size_t kCycles = 60;
+
+SiteSeries site(std::uint64_t id, auto bytes_of, double block_size) {
+  SiteSeries s;
+  s.site = id;
+  for (std::size_t i = 0; i < kCycles; ++i) {
+    const double b = bytes_of(static_cast<double>(i));
+    s.live_bytes.push_back(b);
+    s.live_blocks.push_back(b / block_size);
+  }
+  return s;
+}
+
+LeakSeries sample_run(bool leak_threads) {
+  LeakSeries run;
+  run.sites.push_back(site(1, [](double i) { return 4096.0 + 256.0 * i; }, 64));           // leak
+  run.sites.push_back(site(2, [](double i) { return 128.0 * std::min(i, 10.0); }, 128));   // bounded cache
+  run.sites.push_back(site(3, [](double) { return 1000.0; }, 1000));                     // one-time global
+  for (std::size_t i = 0; i < kCycles; ++i) {
+    double bytes = 0, blocks = 0;
+    for (const SiteSeries& s : run.sites) {
+      bytes += s.live_bytes[i];
+      blocks += s.live_blocks[i];
+    }
+    run.total_live_bytes.push_back(bytes);
+    run.total_live_blocks.push_back(blocks);
+    run.threads.push_back(leak_threads ? 2.0 + static_cast<double>(i) : 2.0);
+  }
+  return run;
+}
+
+std::vector<reports::Frame> stack_of(std::uint64_t site) {
+  reports::Frame f;
+  f.function = "allocator_" + std::to_string(site);
+  f.file = "/src/site.cpp";
+  f.line = static_cast<int>(site) * 10;
+  return {f};
+}
+
+std::size_t count_kind(const reports::Report& r, const std::string& kind, reports::Severity s) {
+  return static_cast<std::size_t>(std::count_if(r.findings.begin(), r.findings.end(), [&](const auto& f) {
+    return f.kind == kind && f.severity == s;
+  }));
+}
+
+TEST(LeakAnalysis, OnlyTheSteadilyGrowingSiteIsALeak) {
+  const LeakSeries run = sample_run(false);
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  ASSERT_EQ(a.growing_sites.size(), 1u);
+  EXPECT_EQ(a.growing_sites[0].site, 1u);
+  EXPECT_NEAR(a.growing_sites[0].bytes.slope, 256.0, 1e-6);
+  EXPECT_NEAR(a.growing_sites[0].blocks_per_cycle, 4.0, 1e-6);
+  EXPECT_FALSE(a.threads.growing);
+  EXPECT_TRUE(a.total_bytes.growing);
+
+  reports::Report r;
+  add_leak_results(r, run, a, stack_of);
+  EXPECT_EQ(count_kind(r, "leak", reports::Severity::Error), 1u);
+  EXPECT_EQ(count_kind(r, "thread-leak", reports::Severity::Error), 0u);
+  const reports::Finding& f = r.findings.at(0);
+  ASSERT_FALSE(f.stack.empty());
+  EXPECT_EQ(f.stack[0].function, "allocator_1");
+  EXPECT_NE(f.message.find("allocator_1 (site.cpp:10)"), std::string::npos) << f.message;
+  EXPECT_NEAR(r.metrics.at("leak.bytes_per_cycle").value, 256.0, 1e-6);
+  EXPECT_NEAR(r.metrics.at("leak.blocks_per_cycle").value, 4.0, 1e-6);
+  EXPECT_DOUBLE_EQ(r.metrics.at("leak.growing_sites").value, 1.0);
+  EXPECT_DOUBLE_EQ(r.metrics.at("leak.threads_growth").value, 0.0);
+  EXPECT_EQ(r.metrics.count("leak.unreachable_bytes"), 0u);  // no exit scan in this run
+  EXPECT_EQ(r.series.at("live_bytes").points.size(), kCycles);
+  EXPECT_EQ(r.series.at("threads").y, "threads");
+}
+
+TEST(LeakAnalysis, GrowingThreadsAreAThreadLeak) {
+  const LeakSeries run = sample_run(true);
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  EXPECT_TRUE(a.threads.growing);
+  reports::Report r;
+  add_leak_results(r, run, a, stack_of);
+  EXPECT_EQ(count_kind(r, "thread-leak", reports::Severity::Error), 1u);
+  EXPECT_NEAR(r.metrics.at("leak.threads_growth").value, 1.0, 1e-9);
+  EXPECT_DOUBLE_EQ(r.metrics.at("leak.threads_final").value, 2.0 + kCycles - 1);
+}
+
+TEST(LeakAnalysis, ExitScanSplitsUnreachableFromReachable) {
+  LeakSeries run = sample_run(false);
+  run.exit = std::vector<SiteExit>{
+      {.site = 1, .unreachable_bytes = 0, .unreachable_blocks = 0, .reachable_bytes = 19200, .reachable_blocks = 300},
+      {.site = 2, .unreachable_bytes = 640, .unreachable_blocks = 5, .reachable_bytes = 640, .reachable_blocks = 5},
+      {.site = 3, .unreachable_bytes = 0, .unreachable_blocks = 0, .reachable_bytes = 1000, .reachable_blocks = 1},
+  };
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  EXPECT_DOUBLE_EQ(a.unreachable_bytes, 640);
+  EXPECT_DOUBLE_EQ(a.reachable_bytes, 20840);
+  reports::Report r;
+  add_leak_results(r, run, a, stack_of);
+  // Site 1 grew (error), site 2 leaked unreachable blocks (error); sites 2 and 3
+  // are still reachable (info); site 1's reachable memory is already the growth finding.
+  EXPECT_EQ(count_kind(r, "leak", reports::Severity::Error), 2u);
+  EXPECT_EQ(count_kind(r, "still-reachable", reports::Severity::Info), 2u);
+  const auto unreachable = std::find_if(r.findings.begin(), r.findings.end(), [](const auto& f) {
+    return f.extra.value("at_exit", "") == "unreachable";
+  });
+  ASSERT_NE(unreachable, r.findings.end());
+  EXPECT_EQ(unreachable->stack.at(0).function, "allocator_2");
+  EXPECT_DOUBLE_EQ(*unreachable->bytes, 640);
+  EXPECT_DOUBLE_EQ(r.metrics.at("leak.unreachable_blocks").value, 5);
+}
+
+TEST(LeakAnalysis, CleanRunHasNoErrorFindings) {
+  LeakSeries run = sample_run(false);
+  run.sites.erase(run.sites.begin());
+  for (std::size_t i = 0; i < kCycles; ++i) run.total_live_bytes[i] = run.sites[0].live_bytes[i] + 1000;
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  reports::Report r;
+  add_leak_results(r, run, a, stack_of);
+  EXPECT_FALSE(r.has_error_findings());
+  EXPECT_DOUBLE_EQ(r.metrics.at("leak.bytes_per_cycle").value, 0.0);
+}
+
+TEST(LeakAnalysis, DescribeFrameFallsBackToModuleAndOffset) {
+  reports::Frame f;
+  f.module = "libfoo.so";
+  f.offset = 0x1234;
+  EXPECT_EQ(describe_frame(f), "libfoo.so+0x1234");
+  f.function = "grow";
+  f.file = "/a/b/grow.cpp";
+  f.line = 7;
+  EXPECT_EQ(describe_frame(f), "grow (grow.cpp:7)");
+}
+
+}  // namespace
+}  // namespace vigil::profilers
