@@ -1,0 +1,146 @@
+#pragma once
+// What the preload library (libvigil_preload.so) records for one process, and
+// the reader that turns it back into a C++ model after the run.
+//
+// On disk: the preload writes one text file per tracked process into the
+// output folder (env VIGIL_OUTPUT), named `vigil-<pid>.capture`; when a
+// tracked process exec()s a program that is tracked again, the new image
+// writes `vigil-<pid>.<n>.capture` (n = 1, 2, ...) so that nothing is
+// overwritten. A fork child is not tracked (it writes nothing). Lines:
+//   vigil-capture 1
+//   process <pid> <ppid> <sample_bytes> <stack_depth> <exe path>
+//   site <id> <n> <hex return address>...            (before first use)
+//   snapshot <index> <time_ns> <trigger> <threads> <live_bytes> <live_blocks>
+//            <total_bytes> <total_blocks>              (one line)
+//   s <site> <live_bytes> <live_blocks> <total_bytes> <total_blocks>
+//   end-snapshot
+//   module <hex load bias> <path>                      (module map)
+//   range <hex start> <hex end> <perms rwx>             (PT_LOAD of the module above)
+//   exit <scanned 0|1>
+//   x <site> <unreachable_bytes> <unreachable_blocks> <reachable_bytes> <reachable_blocks>
+//   end-exit
+// A snapshot is written at each vigil_cycle() call, on the timer (env
+// VIGIL_INTERVAL_MS, default 100, 0 = off) as long as the program never
+// called vigil_cycle(), and once at exit (trigger "exit"). The module map is
+// written with every snapshot (dlopen'ed libraries appear once loaded);
+// the reader keeps the latest map that contains an address.
+// Sampling mode (env VIGIL_SAMPLE_BYTES > 0): byte counts and block counts
+// are estimates (each sampled allocation is weighted as tcmalloc does), and
+// the exit record is not scanned (scanned 0: all live memory is reported as
+// still reachable).
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vigil::profilers {
+
+// Raised for a missing, unreadable or malformed capture; what() is one line.
+class CaptureError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using SiteId = std::uint32_t;
+
+// An allocation site: the stack of raw return addresses (innermost first,
+// the caller of malloc/operator new first; tracker frames already skipped).
+struct Site {
+  SiteId id = 0;
+  std::vector<std::uint64_t> frames;
+};
+
+struct SiteCounters {
+  SiteId site = 0;
+  std::uint64_t live_bytes = 0;
+  std::uint64_t live_blocks = 0;
+  std::uint64_t total_bytes = 0;   // allocated since process start
+  std::uint64_t total_blocks = 0;
+};
+
+enum class SnapshotTrigger { Cycle, Timer, Exit };
+
+struct Snapshot {
+  std::uint64_t index = 0;         // 0, 1, 2 ... in order of writing
+  std::uint64_t time_ns = 0;       // CLOCK_MONOTONIC, since tracking began
+  SnapshotTrigger trigger = SnapshotTrigger::Cycle;
+  std::uint64_t threads = 0;       // live threads of the process (tracker's own excluded)
+  std::uint64_t live_bytes = 0;
+  std::uint64_t live_blocks = 0;
+  std::uint64_t total_bytes = 0;
+  std::uint64_t total_blocks = 0;
+  std::vector<SiteCounters> sites; // every site that ever allocated, sorted by site id
+};
+
+// One loaded ELF object. `bias` is the load bias (dlpi_addr): ELF virtual
+// address + bias = run-time address.
+struct Module {
+  std::string path;
+  std::uint64_t bias = 0;
+  struct Range {
+    std::uint64_t start = 0, end = 0;  // run-time addresses, end exclusive
+    bool readable = false, writable = false, executable = false;
+  };
+  std::vector<Range> ranges;
+  bool contains(std::uint64_t address) const;
+};
+
+struct ExitSite {
+  SiteId site = 0;
+  std::uint64_t unreachable_bytes = 0, unreachable_blocks = 0;
+  std::uint64_t reachable_bytes = 0, reachable_blocks = 0;
+};
+
+// Unfreed memory at exit, classified by the conservative reachability scan.
+struct ExitReport {
+  bool scanned = false;          // false in sampling mode: all counted as reachable
+  std::vector<ExitSite> sites;   // sites with unfreed memory, sorted by site id
+  std::uint64_t unreachable_bytes() const;
+  std::uint64_t unreachable_blocks() const;
+  std::uint64_t reachable_bytes() const;
+  std::uint64_t reachable_blocks() const;
+};
+
+struct Capture {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  std::string exe;
+  std::uint64_t sample_bytes = 0;      // 0 = exact mode
+  std::uint32_t stack_depth = 0;
+  std::map<SiteId, Site> sites;
+  std::vector<Snapshot> snapshots;     // in order; includes the exit snapshot
+  std::vector<Module> modules;         // latest module map written
+  std::optional<ExitReport> exit;      // absent: the process died or exec'd first
+  std::filesystem::path file;          // the capture file read
+
+  const Site* site(SiteId id) const;
+  // The module containing `address`, or nullptr.
+  const Module* module_of(std::uint64_t address) const;
+};
+
+// Capture files in `dir`, in the order they were created (pid, then n).
+struct CaptureFileInfo {
+  std::filesystem::path file;
+  pid_t pid = 0;
+  unsigned generation = 0;  // n of vigil-<pid>.<n>.capture; 0 for the first image
+};
+std::vector<CaptureFileInfo> list_captures(const std::filesystem::path& dir);
+
+// Reads one capture file. Throws CaptureError.
+Capture read_capture_file(const std::filesystem::path& file);
+
+// Reads the capture of process `pid` in `dir` — of its last exec image, the
+// one that ran last. Without pid: the last image of the lowest pid found
+// (pass RunResult::pid from the launcher to be exact). Throws CaptureError
+// when there is none.
+Capture read_capture(const std::filesystem::path& dir, std::optional<pid_t> pid = std::nullopt);
+
+std::string to_string(SnapshotTrigger t);
+
+}  // namespace vigil::profilers
