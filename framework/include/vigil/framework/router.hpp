@@ -1,0 +1,72 @@
+#pragma once
+// The router: one radix tree per method with static segments, `:param`
+// (one whole segment) and `*catchall` (the rest of the path, last only).
+//
+// Static and parameter children may share a prefix: `/users/new` beside
+// `/users/:id`, `/tokens` beside `/tokens/:token`. Lookups try the static
+// child first, then the parameter, then the catch-all, backtracking when a
+// branch dead-ends, so `/users/newer` still matches `/users/:id`.
+// Refused at add(): two different parameter names at one position, a
+// duplicate route, a catch-all anywhere but at the end, and malformed patterns.
+//
+// match() allocates nothing. The router is not modified after set-up, so
+// any number of threads may call match() concurrently once add() is done.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/framework/method.hpp"
+#include "vigil/framework/params.hpp"
+
+namespace vigil::framework {
+
+using RouteId = std::uint32_t;
+
+struct Route {
+  RouteId id = 0;
+  Method method = Method::GET;
+  std::string pattern;
+  std::vector<std::string_view> param_names;  // in path order; views into `pattern`
+};
+
+struct RouteError {
+  enum class Kind { BadPattern, Duplicate, Conflict };
+  Kind kind = Kind::BadPattern;
+  std::string message;             // one line, names both routes for Duplicate/Conflict
+  const Route* existing = nullptr;  // the route it clashes with, when there is one
+};
+
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Registers `pattern` for `method`; on refusal, nothing is changed.
+  std::optional<RouteError> add(Method method, std::string_view pattern, RouteId id);
+
+  // The route matching `path` (no query string), with its parameters in
+  // `params` (values view `path`); nullptr when none matches.
+  const Route* match(Method method, std::string_view path, Params& params) const;
+
+  std::size_t size() const { return routes_.size(); }
+  // Every route, in registration order (pointers stay valid for the router's life).
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+  struct Node;
+
+ private:
+  std::vector<std::unique_ptr<Route>> routes_;
+  std::unique_ptr<Node> roots_[kMethodCount];
+};
+
+std::string describe(const Route& r);  // "GET /users/:id"
+
+}  // namespace vigil::framework

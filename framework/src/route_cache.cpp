@@ -1,0 +1,170 @@
+#include "vigil/framework/route_cache.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+namespace vigil::framework {
+namespace {
+
+constexpr std::uint64_t kMulA = 0xbf58476d1ce4e5b9ull;
+constexpr std::uint64_t kMulB = 0x94d049bb133111ebull;
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t word) {
+  h = (h ^ word) * kMulA;
+  return h ^ (h >> 31);
+}
+
+std::size_t bucket_count_for(std::size_t capacity) {
+  return std::bit_ceil(std::max<std::size_t>(capacity, 16));
+}
+
+}  // namespace
+
+std::uint32_t default_route_cache_hash(Method method, std::string_view path) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ (path.size() * kMulB) ^ static_cast<std::uint64_t>(method);
+  const char* p = path.data();
+  std::size_t n = path.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    h = mix(h, word);
+  }
+  if (n > 0) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, n);
+    h = mix(h, word);
+  }
+  h ^= h >> 33;
+  h *= kMulB;
+  h ^= h >> 29;
+  return static_cast<std::uint32_t>(h >> 32);
+}
+
+RouteCache::RouteCache(const Router& router, std::size_t capacity, DefectSet defects,
+                       RouteCacheHash hash)
+    : router_(&router),
+      capacity_(capacity),
+      hash_only_(defects.has(Defect::RouteCacheHashOnly)),
+      unbounded_(defects.has(Defect::RouteCacheUnbounded)),
+      hash_(hash),
+      buckets_(bucket_count_for(capacity), kNone) {}
+
+CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& params) {
+  if (path.size() > kMaxPathLength || capacity_ == 0) {
+    ++stats_.misses;
+    return {router_->match(method, path, params), false};
+  }
+  const std::uint32_t h = hash_(method, path);
+  const std::uint32_t i = find(h, method, path);
+  if (i != kNone) {
+    ++stats_.hits;
+    if (i != lru_head_) {
+      lru_unlink(i);
+      lru_push_front(i);
+    }
+    fill_params(entries_[i], params);
+    return {entries_[i].route, true};
+  }
+  ++stats_.misses;
+  const Route* route = router_->match(method, path, params);
+  insert(h, method, path, route, params);
+  return {route, false};
+}
+
+void RouteCache::clear() {
+  entries_.clear();
+  std::fill(buckets_.begin(), buckets_.end(), kNone);
+  lru_head_ = lru_tail_ = kNone;
+  size_ = 0;
+}
+
+std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_view path) const {
+  for (std::uint32_t i = buckets_[hash & (buckets_.size() - 1)]; i != kNone;
+       i = entries_[i].bucket_next) {
+    const Entry& e = entries_[i];
+    if (e.hash != hash) continue;
+    // The route-cache-hash-only defect: the hash is taken for the key.
+    if (hash_only_) return i;
+    if (e.method == method && e.path == path) return i;
+  }
+  return kNone;
+}
+
+std::uint32_t RouteCache::take_slot() {
+  if (unbounded_ || size_ < capacity_) {
+    entries_.emplace_back();
+    return static_cast<std::uint32_t>(entries_.size() - 1);
+  }
+  const std::uint32_t victim = lru_tail_;
+  lru_unlink(victim);
+  bucket_unlink(victim);
+  --size_;
+  ++stats_.evictions;
+  return victim;
+}
+
+void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path,
+                        const Route* route, const Params& params) {
+  const std::uint32_t i = take_slot();
+  Entry& e = entries_[i];
+  e.hash = hash;
+  e.method = method;
+  e.route = route;
+  e.path.assign(path);
+  e.param_count = static_cast<std::uint8_t>(params.size());
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    e.params[k] = {static_cast<std::uint16_t>(params[k].value.data() - path.data()),
+                   static_cast<std::uint16_t>(params[k].value.size())};
+  }
+  std::uint32_t& head = buckets_[hash & (buckets_.size() - 1)];
+  e.bucket_next = head;
+  head = i;
+  lru_push_front(i);
+  ++size_;
+  if (size_ > buckets_.size()) grow_buckets();
+}
+
+void RouteCache::fill_params(const Entry& e, Params& params) const {
+  params.clear();
+  for (std::size_t k = 0; k < e.param_count; ++k) {
+    params.push(e.route->param_names[k], {e.path.data() + e.params[k].offset, e.params[k].length});
+  }
+}
+
+void RouteCache::lru_unlink(std::uint32_t i) {
+  Entry& e = entries_[i];
+  if (e.lru_prev != kNone) entries_[e.lru_prev].lru_next = e.lru_next;
+  else lru_head_ = e.lru_next;
+  if (e.lru_next != kNone) entries_[e.lru_next].lru_prev = e.lru_prev;
+  else lru_tail_ = e.lru_prev;
+  e.lru_prev = e.lru_next = kNone;
+}
+
+void RouteCache::lru_push_front(std::uint32_t i) {
+  Entry& e = entries_[i];
+  e.lru_prev = kNone;
+  e.lru_next = lru_head_;
+  if (lru_head_ != kNone) entries_[lru_head_].lru_prev = i;
+  lru_head_ = i;
+  if (lru_tail_ == kNone) lru_tail_ = i;
+}
+
+void RouteCache::bucket_unlink(std::uint32_t i) {
+  std::uint32_t* link = &buckets_[entries_[i].hash & (buckets_.size() - 1)];
+  while (*link != i) link = &entries_[*link].bucket_next;
+  *link = entries_[i].bucket_next;
+  entries_[i].bucket_next = kNone;
+}
+
+// Only the unbounded cache outgrows its buckets; keep chains short anyway.
+void RouteCache::grow_buckets() {
+  buckets_.assign(buckets_.size() * 2, kNone);
+  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+    std::uint32_t& head = buckets_[entries_[i].hash & (buckets_.size() - 1)];
+    entries_[i].bucket_next = head;
+    head = i;
+  }
+}
+
+}  // namespace vigil::framework

@@ -1,0 +1,200 @@
+#include "vigil/framework/router.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "vigil/framework/route_table.hpp"
+
+namespace vigil::framework {
+namespace {
+
+Router make_router(std::initializer_list<std::pair<Method, const char*>> routes) {
+  Router router;
+  RouteId id = 0;
+  for (const auto& [method, pattern] : routes) {
+    auto error = router.add(method, pattern, id++);
+    EXPECT_FALSE(error) << error->message;
+  }
+  return router;
+}
+
+std::string matched(const Router& router, Method m, std::string_view path, Params& params) {
+  const Route* r = router.match(m, path, params);
+  return r ? r->pattern : "<none>";
+}
+
+TEST(Method, ParsesAndPrintsEveryMethod) {
+  for (const char* name : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}) {
+    auto m = parse_method(name);
+    ASSERT_TRUE(m) << name;
+    EXPECT_EQ(to_string(*m), name);
+  }
+  EXPECT_FALSE(parse_method("get"));
+  EXPECT_FALSE(parse_method(""));
+  EXPECT_FALSE(parse_method("GETX"));
+}
+
+TEST(Router, MatchesStaticRoutes) {
+  auto router = make_router({{Method::GET, "/"}, {Method::GET, "/users"}, {Method::GET, "/user"},
+                             {Method::POST, "/users"}});
+  Params p;
+  EXPECT_EQ(matched(router, Method::GET, "/", p), "/");
+  EXPECT_EQ(matched(router, Method::GET, "/users", p), "/users");
+  EXPECT_EQ(matched(router, Method::GET, "/user", p), "/user");
+  EXPECT_EQ(router.match(Method::POST, "/users", p)->id, 3u);
+  EXPECT_EQ(matched(router, Method::GET, "/use", p), "<none>");
+  EXPECT_EQ(matched(router, Method::GET, "/users/", p), "<none>");
+  EXPECT_EQ(matched(router, Method::DELETE, "/users", p), "<none>");
+  EXPECT_TRUE(p.empty());
+}
+
+TEST(Router, ExtractsParameters) {
+  auto router = make_router({{Method::GET, "/repos/:owner/:repo/issues/:number"}});
+  Params p;
+  ASSERT_EQ(matched(router, Method::GET, "/repos/octo/hello/issues/42", p),
+            "/repos/:owner/:repo/issues/:number");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p.get("owner"), "octo");
+  EXPECT_EQ(p.get("repo"), "hello");
+  EXPECT_EQ(p.get("number"), "42");
+  EXPECT_EQ(p[0].name, "owner");
+  EXPECT_FALSE(p.get("missing"));
+  // A parameter is one non-empty segment.
+  EXPECT_EQ(matched(router, Method::GET, "/repos//hello/issues/42", p), "<none>");
+  EXPECT_EQ(matched(router, Method::GET, "/repos/a/b/issues/42/x", p), "<none>");
+  EXPECT_TRUE(p.empty());
+}
+
+TEST(Router, StaticAndParameterSiblingsShareAPrefix) {
+  auto router = make_router({{Method::GET, "/users/new"},
+                             {Method::GET, "/users/:id"},
+                             {Method::DELETE, "/applications/:client_id/tokens"},
+                             {Method::DELETE, "/applications/:client_id/tokens/:access_token"}});
+  Params p;
+  EXPECT_EQ(matched(router, Method::GET, "/users/new", p), "/users/new");
+  EXPECT_TRUE(p.empty());
+  EXPECT_EQ(matched(router, Method::GET, "/users/42", p), "/users/:id");
+  EXPECT_EQ(p.get("id"), "42");
+  // The static branch dead-ends: falls back to the parameter.
+  EXPECT_EQ(matched(router, Method::GET, "/users/newer", p), "/users/:id");
+  EXPECT_EQ(p.get("id"), "newer");
+  EXPECT_EQ(matched(router, Method::GET, "/users/ne", p), "/users/:id");
+  EXPECT_EQ(matched(router, Method::DELETE, "/applications/app1/tokens", p),
+            "/applications/:client_id/tokens");
+  EXPECT_EQ(p.size(), 1u);
+  EXPECT_EQ(matched(router, Method::DELETE, "/applications/app1/tokens/t0k", p),
+            "/applications/:client_id/tokens/:access_token");
+  EXPECT_EQ(p.get("client_id"), "app1");
+  EXPECT_EQ(p.get("access_token"), "t0k");
+}
+
+TEST(Router, BacktracksAcrossSegments) {
+  auto router = make_router({{Method::GET, "/a/b/c"}, {Method::GET, "/a/:x/d"}, {Method::GET, "/a/:x"}});
+  Params p;
+  EXPECT_EQ(matched(router, Method::GET, "/a/b/d", p), "/a/:x/d");
+  EXPECT_EQ(p.get("x"), "b");
+  EXPECT_EQ(p.size(), 1u);
+  EXPECT_EQ(matched(router, Method::GET, "/a/b", p), "/a/:x");
+  EXPECT_EQ(matched(router, Method::GET, "/a/b/c", p), "/a/b/c");
+  EXPECT_TRUE(p.empty());
+}
+
+TEST(Router, CatchAllTakesTheRest) {
+  auto router = make_router({{Method::GET, "/static/*file"}, {Method::GET, "/static/index.html"},
+                             {Method::GET, "/files/:name"}, {Method::GET, "/files/*path"}});
+  Params p;
+  EXPECT_EQ(matched(router, Method::GET, "/static/css/site.css", p), "/static/*file");
+  EXPECT_EQ(p.get("file"), "css/site.css");
+  EXPECT_EQ(matched(router, Method::GET, "/static/index.html", p), "/static/index.html");
+  EXPECT_EQ(matched(router, Method::GET, "/static/", p), "/static/*file");
+  EXPECT_EQ(p.get("file"), "");
+  EXPECT_EQ(matched(router, Method::GET, "/files/a", p), "/files/:name");
+  EXPECT_EQ(matched(router, Method::GET, "/files/a/b", p), "/files/*path");
+  EXPECT_EQ(p.size(), 1u);
+  EXPECT_EQ(p.get("path"), "a/b");
+}
+
+TEST(Router, RefusesTwoParameterNamesAtOnePositionNamingBothRoutes) {
+  Router router;
+  ASSERT_FALSE(router.add(Method::GET, "/users/:id/posts", 0));
+  auto error = router.add(Method::GET, "/users/:name", 1);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->kind, RouteError::Kind::Conflict);
+  EXPECT_EQ(error->message,
+            "GET /users/:name conflicts with GET /users/:id/posts: ':name' and ':id' at the same position");
+  ASSERT_NE(error->existing, nullptr);
+  EXPECT_EQ(error->existing->id, 0u);
+  // Refusal changes nothing; another method has its own tree.
+  EXPECT_EQ(router.size(), 1u);
+  Params p;
+  EXPECT_EQ(matched(router, Method::GET, "/users/x", p), "<none>");
+  EXPECT_FALSE(router.add(Method::POST, "/users/:name", 2));
+}
+
+TEST(Router, RefusesDuplicatesAndCatchAllClashes) {
+  Router router;
+  ASSERT_FALSE(router.add(Method::GET, "/a/:x", 0));
+  auto dup = router.add(Method::GET, "/a/:x", 1);
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->kind, RouteError::Kind::Duplicate);
+  EXPECT_EQ(dup->message, "GET /a/:x duplicates GET /a/:x");
+  ASSERT_FALSE(router.add(Method::GET, "/f/*path", 2));
+  auto other = router.add(Method::GET, "/f/*rest", 3);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->kind, RouteError::Kind::Conflict);
+  EXPECT_NE(other->message.find("GET /f/*path"), std::string::npos);
+}
+
+TEST(Router, RefusesMalformedPatterns) {
+  Router router;
+  for (const char* bad : {"", "users", "/a/*rest/more", "/a/b:c", "/a/:", "/a/*", "/a/:x/:x",
+                          "/a b", "/a?x", "/a/:na-me"}) {
+    auto error = router.add(Method::GET, bad, 0);
+    ASSERT_TRUE(error) << bad;
+    EXPECT_EQ(error->kind, RouteError::Kind::BadPattern) << bad;
+    EXPECT_NE(error->message.find("bad pattern"), std::string::npos);
+  }
+  EXPECT_EQ(router.size(), 0u);
+  std::string many;
+  for (std::size_t i = 0; i <= Params::kCapacity; ++i) many += "/:p" + std::to_string(i);
+  EXPECT_TRUE(router.add(Method::GET, many, 0));
+}
+
+TEST(Router, TwentyParameters) {
+  std::string pattern, path;
+  for (int i = 0; i < 20; ++i) {
+    pattern += "/:p" + std::to_string(i);
+    path += "/v" + std::to_string(i);
+  }
+  Router router;
+  ASSERT_FALSE(router.add(Method::GET, pattern, 0));
+  Params p;
+  ASSERT_NE(router.match(Method::GET, path, p), nullptr);
+  ASSERT_EQ(p.size(), 20u);
+  EXPECT_EQ(p.get("p19"), "v19");
+}
+
+TEST(Router, EveryGithubRouteIsFoundWithItsParameters) {
+  auto table = load_route_table(github_api_routes_file());
+  ASSERT_TRUE(table.ok()) << table.error;
+  ASSERT_EQ(table.lines.size(), 203u);
+  Router router;
+  ASSERT_FALSE(add_routes(router, table.lines));
+  ASSERT_EQ(router.size(), 203u);
+  Params p;
+  for (std::size_t i = 0; i < table.lines.size(); ++i) {
+    const auto& line = table.lines[i];
+    const auto path = example_path(line.path, 7);
+    const Route* r = router.match(line.method, path, p);
+    ASSERT_NE(r, nullptr) << path;
+    EXPECT_EQ(r->id, i) << path << " matched " << describe(*r);
+    ASSERT_EQ(p.size(), r->param_names.size());
+    for (const auto& param : p) {
+      EXPECT_EQ(param.value, std::string(param.name) + "-7") << path;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vigil::framework
