@@ -72,7 +72,7 @@ std::optional<std::string> add_routes(Router& router, const std::vector<RouteLin
     const auto& line = lines[i];
     auto error = router.add(line.method, line.path, static_cast<RouteId>(i));
     if (!error) continue;
-    if (error->existing != nullptr) {
+    if (error->existing != nullptr && error->existing->id < lines.size()) {
       return fmt::format("line {}: {} (line {})", line.line, error->message,
                          lines[error->existing->id].line);
     }

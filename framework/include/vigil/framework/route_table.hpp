@@ -30,7 +30,7 @@ RouteTable parse_route_table(std::string_view text);
 // As parse_route_table; a file that cannot be read is an error naming it.
 RouteTable load_route_table(const std::filesystem::path& file);
 
-// Adds every line to `router` with RouteId = index in `lines`. Returns an
+// Adds every line to `router` (expected empty) with RouteId = index in `lines`. Returns an
 // error "line N: ..." naming both routes (and the earlier line) on conflict.
 std::optional<std::string> add_routes(Router& router, const std::vector<RouteLine>& lines);
 
