@@ -52,7 +52,7 @@ class BatchWorker {
   bool leak_;
   std::size_t batch_size_;
   Flush flush_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::uint64_t requests_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t joined_ = 0;

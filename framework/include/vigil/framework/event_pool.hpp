@@ -79,6 +79,7 @@ class EventPool {
   // through their pool link; exchanged whole, so there is no ABA.
   std::unique_ptr<std::atomic<Event*>[]> slots_;
   std::atomic<std::size_t> slot_hint_{0};
+  std::atomic<std::size_t> batches_in_store_{0};
 
   mutable std::mutex registry_mutex_;
   std::vector<std::shared_ptr<ThreadCache>> caches_;

@@ -52,7 +52,8 @@ class JsonWriter {
   std::size_t depth_ = 0;
   bool wrote_root_ = false;
   bool after_key_ = false;
-  bool first_[kMaxDepth] = {};
+  bool first_[kMaxDepth] = {};      // no element written yet at this depth
+  bool in_object_[kMaxDepth] = {};  // object (true) or array (false)
 };
 
 // Appends `s` as a JSON string literal (with quotes).
