@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "vigil/framework/method.hpp"
+
 namespace vigil::framework::http {
 namespace {
 
@@ -36,12 +38,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-bool is_known_method(std::string_view m) {
-  static constexpr std::string_view kMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
-                                                  "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-  return std::find(std::begin(kMethods), std::end(kMethods), m) != std::end(kMethods);
 }
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
@@ -193,7 +189,7 @@ ParseStatus RequestParser::parse_request_line(const char* data, std::size_t end)
   version_minor_ = version[7] - '0';
 
   std::string_view method(data + method_.offset, method_.length);
-  if (!is_known_method(method)) return fail(501, "method not implemented");
+  if (!parse_method(method)) return fail(501, "method not implemented");
 
   // The path: origin-form "/p?q", absolute-form "http://host/p?q", or "*".
   std::string_view target(data + target_.offset, target_.length);

@@ -8,25 +8,16 @@
 #include <string>
 #include <string_view>
 
+#include "vigil/framework/field_list.hpp"
+
 namespace vigil::framework::http {
+
+using vigil::framework::iequals;
 
 struct Header {
   std::string_view name;
   std::string_view value;
 };
-
-// ASCII case-insensitive comparison, as header names require.
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]);
-    unsigned char y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Views into the connection's buffer: valid until the next request is parsed.
 struct Request {
@@ -52,7 +43,8 @@ struct Request {
 // their capacity (no allocation per request once warm).
 struct Response {
   int status = 200;
-  // Must point to storage that outlives the response (a literal, typically).
+  // Must point to storage that outlives the response (a literal, typically);
+  // empty when the Content-Type line is among extra_headers instead.
   std::string_view content_type = "text/plain";
   std::string body;
   // Extra header lines, already formatted as "Name: value\r\n".
