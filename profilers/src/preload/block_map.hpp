@@ -1,0 +1,66 @@
+#pragma once
+// Live tracked blocks: pointer -> (bytes, blocks, site), sharded by pointer
+// hash into many small open-addressing tables, each behind its own spin
+// lock. A free of an untracked pointer (sampling mode, or a block from
+// before tracking began) usually costs one relaxed load: the shard's live
+// count is zero.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime.hpp"
+
+namespace vigil::preload {
+
+struct BlockInfo {
+  std::uint64_t bytes;   // estimated bytes in sampling mode
+  std::uint32_t site;
+  std::uint32_t blocks;  // estimated blocks in sampling mode, else 1
+};
+
+struct LiveBlock {
+  std::uintptr_t address;
+  std::uint64_t size;    // requested size (what the scan reads)
+  BlockInfo info;
+};
+
+class BlockMap {
+ public:
+  void insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& info);
+  // Removes `p`; false when it is not tracked.
+  bool remove(std::uintptr_t p, LiveBlock* out);
+
+  // For the exit scan: lock_all() stops every insert/remove until unlock_all().
+  void lock_all();
+  void unlock_all();
+  std::size_t live_count() const;  // call with all shards locked
+  // Copies live blocks (all shards locked) into out; returns how many.
+  std::size_t collect(LiveBlock* out, std::size_t max) const;
+
+ private:
+  struct Entry {
+    std::uintptr_t key;  // 0 empty, 1 deleted
+    std::uint64_t size;
+    BlockInfo info;
+  };
+  struct alignas(64) Shard {
+    SpinLock lock;
+    std::atomic<std::uint32_t> live{0};
+    std::uint32_t capacity = 0;
+    std::uint32_t used = 0;  // live + deleted
+    Entry* table = nullptr;
+  };
+  static constexpr unsigned kShardBits = 12;
+  static constexpr std::uint32_t kShards = 1u << kShardBits;
+
+  static std::uint64_t hash(std::uintptr_t p) { return (p >> 4) * 0x9E3779B97F4A7C15ULL; }
+  Shard& shard_of(std::uint64_t h) { return shards_[h >> (64 - kShardBits)]; }
+  static bool grow(Shard& s);
+
+  Shard shards_[kShards];
+};
+
+extern BlockMap g_blocks;
+
+}  // namespace vigil::preload

@@ -1,0 +1,192 @@
+#include "reachability.hpp"
+
+#include <fcntl.h>
+#include <link.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "runtime.hpp"
+#include "thread_registry.hpp"
+
+namespace vigil::preload {
+namespace {
+
+constexpr std::size_t kMaxRanges = 1 << 16;
+
+std::uintptr_t parse_hex(const char*& s, const char* end) {
+  std::uintptr_t v = 0;
+  for (; s < end; ++s) {
+    const char c = *s;
+    if (c >= '0' && c <= '9') v = v * 16 + static_cast<std::uintptr_t>(c - '0');
+    else if (c >= 'a' && c <= 'f') v = v * 16 + static_cast<std::uintptr_t>(c - 'a' + 10);
+    else break;
+  }
+  return v;
+}
+
+// Readable mappings from /proc/self/maps ("lo-hi perms ..."), in address order.
+std::size_t read_readable_mappings(AddressRange* out, std::size_t max, AddressRange* main_stack) {
+  const int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  static char buf[1 << 16];
+  std::size_t n = 0, have = 0;
+  for (;;) {
+    const ssize_t got = ::read(fd, buf + have, sizeof buf - have);
+    if (got <= 0) break;
+    have += static_cast<std::size_t>(got);
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < have; ++i) {
+      if (buf[i] != '\n') continue;
+      const char* s = buf + start;
+      const char* e = buf + i;
+      const std::uintptr_t lo = parse_hex(s, e);
+      ++s;
+      const std::uintptr_t hi = parse_hex(s, e);
+      ++s;
+      const bool readable = s < e && *s == 'r';
+      const bool is_stack = e - buf >= 7 && e[-7] == '[' && e[-6] == 's' && e[-1] == ']';
+      if (readable && n < max) out[n++] = AddressRange{lo, hi};
+      if (is_stack && main_stack) *main_stack = AddressRange{lo, hi};
+      start = i + 1;
+    }
+    // Keep the incomplete last line for the next read.
+    for (std::size_t i = start; i < have; ++i) buf[i - start] = buf[i];
+    have -= start;
+    if (have == sizeof buf) have = 0;  // a line longer than the buffer: drop it
+  }
+  ::close(fd);
+  return n;
+}
+
+struct PhdrContext {
+  ScanRoots* roots;
+  std::uintptr_t self_address;  // an address inside the tracker
+};
+
+void add_root(ScanRoots& r, std::uintptr_t lo, std::uintptr_t hi) {
+  if (hi > lo && r.root_count < r.capacity) r.roots[r.root_count++] = AddressRange{lo, hi};
+}
+
+int add_module_roots(dl_phdr_info* info, size_t, void* data) {
+  auto* ctx = static_cast<PhdrContext*>(data);
+  bool is_self = false;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    const std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+    if (ph.p_type == PT_LOAD && ctx->self_address >= lo && ctx->self_address < lo + ph.p_memsz) is_self = true;
+  }
+  if (is_self) return 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    const std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+    if (ph.p_type == PT_LOAD && (ph.p_flags & PF_W)) add_root(*ctx->roots, lo, lo + ph.p_memsz);
+    // The calling thread's TLS block of this module.
+    if (ph.p_type == PT_TLS && info->dlpi_tls_data) {
+      const auto tls = reinterpret_cast<std::uintptr_t>(info->dlpi_tls_data);
+      add_root(*ctx->roots, tls, tls + ph.p_memsz);
+    }
+  }
+  return 0;
+}
+
+class Marker {
+ public:
+  Marker(LiveBlock* blocks, std::size_t count, std::uint8_t* reachable, std::uint32_t* work)
+      : blocks_(blocks), count_(count), reachable_(reachable), work_(work) {
+    if (count_ != 0) {
+      min_ = blocks_[0].address;
+      max_ = blocks_[count_ - 1].address + blocks_[count_ - 1].size + 1;
+    }
+  }
+
+  void scan(std::uintptr_t lo, std::uintptr_t hi) {
+    lo = (lo + sizeof(std::uintptr_t) - 1) & ~(sizeof(std::uintptr_t) - 1);
+    for (std::uintptr_t w = lo; w + sizeof(std::uintptr_t) <= hi; w += sizeof(std::uintptr_t)) {
+      const std::uintptr_t v = *reinterpret_cast<const std::uintptr_t*>(w);
+      if (v < min_ || v >= max_) continue;
+      // The last block starting at or below v.
+      std::size_t a = 0, b = count_;
+      while (a < b) {
+        const std::size_t mid = (a + b) / 2;
+        if (blocks_[mid].address <= v) a = mid + 1;
+        else b = mid;
+      }
+      if (a == 0) continue;
+      const std::size_t i = a - 1;
+      const std::uint64_t extent = blocks_[i].size ? blocks_[i].size : 1;
+      if (v - blocks_[i].address >= extent || reachable_[i]) continue;
+      reachable_[i] = 1;
+      work_[top_++] = static_cast<std::uint32_t>(i);
+    }
+  }
+
+  void drain() {
+    while (top_ != 0) {
+      const LiveBlock& b = blocks_[work_[--top_]];
+      scan(b.address, b.address + b.size);
+    }
+  }
+
+ private:
+  LiveBlock* blocks_;
+  std::size_t count_;
+  std::uint8_t* reachable_;
+  std::uint32_t* work_;
+  std::size_t top_ = 0;
+  std::uintptr_t min_ = 0, max_ = 0;
+};
+
+// Scans the part of [lo, hi) that lies in readable mappings.
+template <typename Scan>
+void for_readable(const ScanRoots& r, AddressRange range, Scan&& scan) {
+  for (std::size_t i = 0; i < r.readable_count; ++i) {
+    const AddressRange& m = r.readable[i];
+    const std::uintptr_t lo = std::max(m.lo, range.lo), hi = std::min(m.hi, range.hi);
+    if (lo < hi) scan(lo, hi);
+  }
+}
+
+}  // namespace
+
+bool gather_roots(ScanRoots& r) {
+  r.capacity = kMaxRanges;
+  r.readable = static_cast<AddressRange*>(map_memory(sizeof(AddressRange) * kMaxRanges));
+  r.roots = static_cast<AddressRange*>(map_memory(sizeof(AddressRange) * kMaxRanges));
+  if (!r.readable || !r.roots) return false;
+  AddressRange main_stack{0, 0};
+  r.readable_count = read_readable_mappings(r.readable, kMaxRanges, &main_stack);
+  PhdrContext ctx{&r, reinterpret_cast<std::uintptr_t>(&gather_roots)};
+  ::dl_iterate_phdr(add_module_roots, &ctx);
+  add_root(r, main_stack.lo, main_stack.hi);
+  static ThreadStack threads[4096];
+  const std::size_t n = registered_threads(threads, 4096);
+  for (std::size_t i = 0; i < n; ++i) add_root(r, threads[i].lo, threads[i].hi);
+  if (t_thread.initialized) add_root(r, t_thread.stack_lo, t_thread.stack_hi);
+  return true;
+}
+
+void release_roots(ScanRoots& r) {
+  unmap_memory(r.readable, sizeof(AddressRange) * kMaxRanges);
+  unmap_memory(r.roots, sizeof(AddressRange) * kMaxRanges);
+  r = ScanRoots{};
+}
+
+__attribute__((noinline)) void mark_reachable(const ScanRoots& roots, LiveBlock* blocks, std::size_t count,
+                                              std::uint8_t* reachable) {
+  // Callee-saved registers of this thread go to the stack, which is a root.
+  __builtin_unwind_init();
+  std::sort(blocks, blocks + count, [](const LiveBlock& a, const LiveBlock& b) { return a.address < b.address; });
+  auto* work = static_cast<std::uint32_t*>(map_memory(sizeof(std::uint32_t) * (count + 1)));
+  if (!work) return;
+  Marker marker(blocks, count, reachable, work);
+  for (std::size_t i = 0; i < roots.root_count; ++i) {
+    for_readable(roots, roots.roots[i], [&](std::uintptr_t lo, std::uintptr_t hi) {
+      marker.scan(lo, hi);
+      marker.drain();
+    });
+  }
+  unmap_memory(work, sizeof(std::uint32_t) * (count + 1));
+}
+
+}  // namespace vigil::preload

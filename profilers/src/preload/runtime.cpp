@@ -1,0 +1,62 @@
+#include "runtime.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "thread_registry.hpp"
+
+namespace vigil::preload {
+
+Config g_config;
+std::atomic<State> g_state{State::Off};
+thread_local ThreadState t_thread;
+
+void* map_memory(std::size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+void unmap_memory(void* p, std::size_t bytes) {
+  if (p) ::munmap(p, bytes);
+}
+
+pid_t current_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+void SpinLock::lock() {
+  for (unsigned spins = 0;;) {
+    if (flag_.exchange(1, std::memory_order_acquire) == 0) return;
+    while (flag_.load(std::memory_order_relaxed) != 0) {
+      if (++spins < 128) {
+        __builtin_ia32_pause();
+      } else {
+        spins = 0;
+        ::sched_yield();
+      }
+    }
+  }
+}
+
+void init_thread(ThreadState& t) {
+  const pid_t tid = current_tid();
+  t.stripe = static_cast<unsigned>(tid) % kStripes;
+  t.rng = 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(tid) << 32) ^
+          reinterpret_cast<std::uintptr_t>(&t);
+  // pthread_getattr_np allocates (untracked: in_tracker is set by the caller).
+  pthread_attr_t attr;
+  if (::pthread_getattr_np(::pthread_self(), &attr) == 0) {
+    void* addr = nullptr;
+    std::size_t size = 0;
+    if (::pthread_attr_getstack(&attr, &addr, &size) == 0) {
+      t.stack_lo = reinterpret_cast<std::uintptr_t>(addr);
+      t.stack_hi = t.stack_lo + size;
+    }
+    ::pthread_attr_destroy(&attr);
+  }
+  t.initialized = true;
+  register_thread(tid, t.stack_lo, t.stack_hi);
+}
+
+}  // namespace vigil::preload

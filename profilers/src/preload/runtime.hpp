@@ -1,0 +1,77 @@
+#pragma once
+// Shared state of the preload library: configuration, the tracker's life
+// cycle, per-thread state and small allocation-free helpers. Everything here
+// must work inside malloc: no heap, no exceptions, no stdio.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace vigil::preload {
+
+// Nothing is tracked before the constructor enabled tracking (or without
+// VIGIL_OUTPUT), in a fork child, or after the exit report was written.
+enum class State : int { Off, Enabled, Exiting, Finished };
+
+struct Config {
+  char output_dir[1024] = {};
+  unsigned stack_depth = 32;
+  std::uint64_t interval_ms = 100;
+  std::uint64_t sample_bytes = 0;  // 0 = exact
+  bool libunwind_only = false;
+};
+
+inline constexpr unsigned kMaxDepth = 128;
+inline constexpr unsigned kStripes = 4;  // counter stripes per site
+
+struct ThreadState {
+  bool initialized;
+  bool in_tracker;        // re-entrancy guard: our own allocations are not tracked
+  bool sampler_ready;
+  unsigned stripe;
+  std::uintptr_t stack_lo, stack_hi;
+  std::int64_t bytes_until_sample;
+  std::uint64_t rng;
+};
+
+extern Config g_config;
+extern std::atomic<State> g_state;
+
+// initial-exec TLS (see CMakeLists.txt): no allocation on first access.
+extern thread_local ThreadState t_thread;
+
+// Sets the stack bounds and stripe of the calling thread and registers it
+// for the exit scan; call with in_tracker set.
+void init_thread(ThreadState& t);
+
+// mmap'ed zeroed memory for the tracker's own tables (never the heap).
+void* map_memory(std::size_t bytes);
+void unmap_memory(void* p, std::size_t bytes);
+
+pid_t current_tid();
+
+// Re-entrancy guard for a scope of tracker work.
+class TrackerScope {
+ public:
+  TrackerScope() : was_(t_thread.in_tracker) { t_thread.in_tracker = true; }
+  ~TrackerScope() { t_thread.in_tracker = was_; }
+  TrackerScope(const TrackerScope&) = delete;
+  TrackerScope& operator=(const TrackerScope&) = delete;
+
+ private:
+  bool was_;
+};
+
+// Test-and-test-and-set lock; holders never allocate or block.
+class SpinLock {
+ public:
+  void lock();
+  void unlock() { flag_.store(0, std::memory_order_release); }
+
+ private:
+  std::atomic<std::uint32_t> flag_{0};
+};
+
+}  // namespace vigil::preload
