@@ -1,0 +1,76 @@
+#pragma once
+// Compares two reports: metrics matched by name, judged by direction,
+// relative threshold and (where both sides carry samples) a Mann-Whitney U
+// test; findings new in the current report listed.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/reports/report.hpp"
+#include "vigil/reports/thresholds.hpp"
+
+namespace vigil::reports {
+
+enum class ChangeStatus {
+  Regression,     // worse beyond threshold (and significant): fails the gate
+  Improvement,    // better beyond threshold (and significant)
+  Unchanged,      // within threshold
+  WithinNoise,    // beyond threshold but not significant
+  NotGated,       // no direction, or its rule says gate=false
+  NotComparable,  // a value is not a number
+  OnlyInBase,
+  OnlyInCurrent,
+};
+std::string to_string(ChangeStatus s);
+
+struct MetricChange {
+  std::string name;
+  std::string unit;
+  Better better = Better::None;
+  std::optional<double> base, current;
+  double relative = 0;  // (current - base) / |base|; +-inf when base is 0
+  std::optional<double> p_value;  // when both sides carry samples
+  bool test_too_small = false;    // samples too few for the test to reach alpha
+  ChangeStatus status = ChangeStatus::Unchanged;
+  ThresholdRule rule;
+  std::vector<double> base_samples, current_samples;
+};
+
+struct DiffOptions {
+  Thresholds thresholds;
+  double alpha = 0.05;
+  std::string base_label = "baseline";
+  std::string current_label = "current";
+};
+
+struct DiffResult {
+  DiffOptions options;
+  std::string base_name, current_name;  // file names, for display
+  Report base, current;
+  std::vector<MetricChange> metrics;  // by name
+  std::vector<Finding> new_findings;       // in current, not in base
+  std::vector<Finding> resolved_findings;  // in base, not in current
+
+  int count(ChangeStatus s) const;
+  int new_error_findings() const;
+  bool failed() const { return count(ChangeStatus::Regression) > 0 || new_error_findings() > 0; }
+};
+
+DiffResult diff_reports(const Report& base, const Report& current, const DiffOptions& options);
+MetricChange compare_metric(const std::string& name, const Metric* base, const Metric* current,
+                            const ThresholdRule& rule, double alpha);
+
+// The diff as a vigil.report/1 report (tool "report-diff"): the current
+// metrics, a finding per regression plus the new findings, and the verdict.
+Report diff_to_report(const DiffResult& d);
+
+// "+12.3%", "+inf%", or "" when not comparable.
+std::string format_relative(const MetricChange& c);
+// A value for tables: 6 significant digits, "-" when absent, "nan".
+std::string format_value(std::optional<double> v);
+
+// A short plain-text summary for a terminal.
+std::string format_diff_text(const DiffResult& d);
+
+}  // namespace vigil::reports

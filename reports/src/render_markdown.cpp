@@ -1,0 +1,119 @@
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "vigil/reports/render.hpp"
+
+namespace vigil::reports {
+
+namespace {
+
+// Table cells must not break the row.
+std::string cell(std::string text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string status_cell(const MetricChange& c, bool before_after) {
+  switch (c.status) {
+    case ChangeStatus::Regression: return before_after ? "❌ worse" : "❌ regression";
+    case ChangeStatus::Improvement: return before_after ? "✅ better" : "✅ improvement";
+    case ChangeStatus::WithinNoise: return "〰 within noise";
+    default: return to_string(c.status);
+  }
+}
+
+std::string finding_line(const Finding& f) {
+  std::string line = fmt::format("- **{}** `{}`: {}", to_string(f.severity), f.kind, cell(f.message));
+  if (!f.stack.empty()) {
+    const auto& top = f.stack.front();
+    line += fmt::format(" at `{}`", top.function.empty() ? top.module : top.function);
+    if (!top.file.empty()) line += fmt::format(" ({}:{})", top.file, top.line);
+  }
+  return line + "\n";
+}
+
+}  // namespace
+
+std::string render_markdown(const Report& r) {
+  std::string md = fmt::format("### Vigil {}: {}\n\n", r.tool, r.verdict == Verdict::Pass ? "✅ pass" : "❌ fail");
+  md += fmt::format("{} · {} · {} cores · commit `{}`\n\n", r.created_at, cell(r.environment.cpu),
+                    r.environment.cores, r.environment.git_commit);
+  if (!r.metrics.empty()) {
+    md += "| metric | value | unit | better | samples |\n|---|---:|---|---|---:|\n";
+    for (const auto& [name, m] : r.metrics) {
+      md += fmt::format("| `{}` | {} | {} | {} | {} |\n", cell(name), format_value(m.value), cell(m.unit),
+                        to_string(m.better), m.samples.empty() ? "" : std::to_string(m.samples.size()));
+    }
+    md += "\n";
+  }
+  if (!r.findings.empty()) {
+    md += fmt::format("**Findings ({})**\n\n", r.findings.size());
+    for (const auto& f : r.findings) md += finding_line(f);
+    md += "\n";
+  }
+  return md;
+}
+
+std::string render_markdown(const DiffResult& d) {
+  const auto& o = d.options;
+  const bool before_after = o.base_label != "baseline" || o.current_label != "current";
+  std::string md = fmt::format("### Vigil: {} → {}: {}\n\n", cell(o.base_label), cell(o.current_label),
+                               d.failed() ? "❌ fail" : "✅ pass");
+  md += fmt::format("{} regression(s), {} improvement(s), {} within noise, {} new finding(s) ({} error), "
+                    "{} resolved · `{}` vs `{}`\n\n",
+                    d.count(ChangeStatus::Regression), d.count(ChangeStatus::Improvement),
+                    d.count(ChangeStatus::WithinNoise), d.new_findings.size(), d.new_error_findings(),
+                    d.resolved_findings.size(), cell(d.base_name), cell(d.current_name));
+  const std::string header = fmt::format("| metric | {} | {} | change | p | threshold | status |\n"
+                                         "|---|---:|---:|---:|---:|---:|---|\n",
+                                         cell(o.base_label), cell(o.current_label));
+  auto row = [&](const MetricChange& c) {
+    return fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", cell(c.name), format_value(c.base),
+                       format_value(c.current), format_relative(c),
+                       c.p_value ? fmt::format("{:.3f}", *c.p_value) : "",
+                       c.rule.gate && c.better != Better::None ? fmt::format("{:g}%", c.rule.relative * 100) : "—",
+                       status_cell(c, before_after));
+  };
+  // What moved goes first; everything else folds away to keep CI summaries short.
+  std::string moved, rest;
+  int rest_count = 0;
+  for (const auto& c : d.metrics) {
+    const bool notable = c.status == ChangeStatus::Regression || c.status == ChangeStatus::Improvement ||
+                         c.status == ChangeStatus::WithinNoise;
+    if (notable) {
+      moved += row(c);
+    } else {
+      rest += row(c);
+      ++rest_count;
+    }
+  }
+  if (!moved.empty()) md += header + moved + "\n";
+  if (rest_count > 0) {
+    md += fmt::format("<details><summary>{} other metric(s): unchanged, not gated or on one side only</summary>\n\n",
+                      rest_count);
+    md += header + rest + "\n</details>\n\n";
+  }
+  if (!d.new_findings.empty()) {
+    md += fmt::format("**New findings in {} ({})**\n\n", cell(o.current_label), d.new_findings.size());
+    for (const auto& f : d.new_findings) md += finding_line(f);
+    md += "\n";
+  }
+  if (!d.resolved_findings.empty()) {
+    md += fmt::format("**Findings gone in {} ({})**\n\n", cell(o.current_label), d.resolved_findings.size());
+    for (const auto& f : d.resolved_findings) md += finding_line(f);
+    md += "\n";
+  }
+  return md;
+}
+
+}  // namespace vigil::reports

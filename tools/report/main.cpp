@@ -1,0 +1,73 @@
+// vigil-report: validate, diff, gate, import and render vigil.report/1 files.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "vigil/reports/cli.hpp"
+
+namespace {
+
+void add_compare_options(CLI::App& app, vigil::reports::CompareOptions& o) {
+  app.add_option("--threshold", o.threshold, "Default relative threshold, e.g. 5% or 0.05")->capture_default_str();
+  app.add_option("--thresholds", o.thresholds_file, "Per-metric thresholds (JSON: globs on metric names)");
+  app.add_option("--alpha", o.alpha, "Significance level of the Mann-Whitney U test")->capture_default_str();
+  app.add_option("--labels", o.labels, "Names of the two sides, e.g. before,after");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace vigil::reports;
+  CLI::App app{"vigil-report: validate, compare, gate, import and render Vigil reports"};
+  app.require_subcommand(1);
+
+  std::vector<std::string> validate_files;
+  auto* validate = app.add_subcommand("validate", "Check that files are valid vigil.report/1 reports");
+  validate->add_option("files", validate_files, "Report files")->required();
+
+  DiffCommand diff;
+  auto* diff_cmd = app.add_subcommand("diff", "Compare CUR against BASE (reports or Google Benchmark JSON)");
+  auto* gate_cmd = app.add_subcommand("gate", "diff --gate: exit 1 on a regression or a new error finding");
+  for (auto* cmd : {diff_cmd, gate_cmd}) {
+    cmd->add_option("base", diff.base, "Baseline report")->required();
+    cmd->add_option("current", diff.current, "Current report")->required();
+    add_compare_options(*cmd, diff.compare);
+    cmd->add_option("--json", diff.json_out, "Write the diff as a vigil.report/1 report");
+    cmd->add_option("--markdown", diff.markdown_out, "Write a markdown summary");
+    cmd->add_option("--html", diff.html_out, "Write a self-contained HTML page");
+    cmd->add_option("--junit", diff.junit_out, "Write JUnit XML, one test case per gated metric");
+  }
+  diff_cmd->add_flag("--gate", diff.gate, "Exit 1 on a regression or a new error finding");
+
+  std::string import_input, import_out;
+  auto* import = app.add_subcommand("import", "Convert Google Benchmark JSON to a vigil.report/1 report");
+  import->add_option("input", import_input, "Google Benchmark --benchmark_out file")->required();
+  import->add_option("--json,-o", import_out, "Output report file")->required();
+
+  RenderCommand render;
+  auto* render_cmd = app.add_subcommand("render", "Render a report, or the diff of BASE CUR");
+  render_cmd->add_option("files", render.files, "REPORT, or BASE CUR")->required()->expected(1, 2);
+  render_cmd->add_option("--format,-f", render.format, "markdown, html or junit")->capture_default_str();
+  render_cmd->add_option("--output,-o", render.output, "Output file (default: stdout)");
+  add_compare_options(*render_cmd, render.compare);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "vigil-report: " << e.what() << " (see --help)\n";
+    return kExitBadInput;
+  }
+
+  if (validate->parsed()) return run_validate(validate_files, std::cout, std::cerr);
+  if (diff_cmd->parsed()) return run_diff(diff, std::cout, std::cerr);
+  if (gate_cmd->parsed()) {
+    diff.gate = true;
+    return run_diff(diff, std::cout, std::cerr);
+  }
+  if (import->parsed()) return run_import(import_input, import_out, std::cout, std::cerr);
+  return run_render(render, std::cout, std::cerr);
+}
