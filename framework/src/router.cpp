@@ -1,7 +1,12 @@
 #include "vigil/framework/router.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <fmt/format.h>
 
@@ -20,9 +25,12 @@ struct Router::Node {
   const Route* route = nullptr;  // route ending here
 
   const Node* static_child(char c) const {
-    const void* hit = std::memchr(indices.data(), c, indices.size());
-    if (hit == nullptr) return nullptr;
-    return children[static_cast<const char*>(hit) - indices.data()].get();
+    // A short inline scan beats a memchr call for the few children a node has.
+    const char* idx = indices.data();
+    for (std::size_t i = 0, n = indices.size(); i < n; ++i) {
+      if (idx[i] == c) return children[i].get();
+    }
+    return nullptr;
   }
   Node* static_child(char c) {
     return const_cast<Node*>(static_cast<const Node*>(this)->static_child(c));
@@ -177,61 +185,44 @@ void insert(Node* n, const Route& route) {
   }
 }
 
-// Finds the route for [p, end) below `n` (its prefix already consumed).
-// Static children win over the parameter, which wins over the catch-all;
-// a branch that dead-ends falls back to the next alternative.
-const Route* match_node(const Node* n, const char* p, const char* end, Params& params) {
-  for (;;) {
-    if (p == end) {
-      if (n->route) return n->route;
-      if (n->catch_all) {
-        params.push(n->catch_all->name, {});
-        return n->catch_all->route;
-      }
-      return nullptr;
-    }
-    const bool has_alternative = n->param || n->catch_all;
-    if (const Node* child = n->static_child(*p)) {
-      const std::size_t len = child->prefix.size();
-      if (static_cast<std::size_t>(end - p) >= len && std::memcmp(p, child->prefix.data(), len) == 0) {
-        if (!has_alternative) {
-          n = child;
-          p += len;
-          continue;
-        }
-        const std::size_t mark = params.size();
-        if (const Route* r = match_node(child, p + len, end, params)) return r;
-        params.truncate(mark);
-      }
-    }
-    if (n->param) {
-      const void* slash = std::memchr(p, '/', static_cast<std::size_t>(end - p));
-      const char* stop = slash ? static_cast<const char*>(slash) : end;
-      if (stop != p) {
-        params.push(n->param->name, {p, static_cast<std::size_t>(stop - p)});
-        if (!n->catch_all) {
-          n = n->param.get();
-          p = stop;
-          continue;
-        }
-        const std::size_t mark = params.size() - 1;
-        if (const Route* r = match_node(n->param.get(), stop, end, params)) return r;
-        params.truncate(mark);
-      }
-    }
-    if (n->catch_all) {
-      params.push(n->catch_all->name, {p, static_cast<std::size_t>(end - p)});
-      return n->catch_all->route;
-    }
-    return nullptr;
-  }
+std::uint64_t load_word(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
 }
+
+// Does [p, end) start with text[0, len)? Words at a time: the pool holds
+// slack after every text, so reading a whole word of `text` is safe; the
+// path is read a whole word only when it has one.
+inline bool starts_with(const char* p, const char* end, const char* text, std::size_t len) {
+  const auto left = static_cast<std::size_t>(end - p);
+  if (left < len) return false;
+  if (len >= 8) {
+    for (std::size_t i = 0; i + 8 <= len; i += 8) {
+      if (load_word(p + i) != load_word(text + i)) return false;
+    }
+    return load_word(p + len - 8) == load_word(text + len - 8);
+  }
+  if (std::endian::native == std::endian::little && left >= 8) {
+    const std::uint64_t mask = len == 0 ? 0 : ~std::uint64_t{0} >> (64 - 8 * len);
+    return ((load_word(p) ^ load_word(text)) & mask) == 0;
+  }
+  for (std::size_t i = 0; i < len; ++i) {
+    if (p[i] != text[i]) return false;
+  }
+  return true;
+}
+
+// The pool ends with this much slack, so a 16-byte index block can be read
+// whole; bits beyond a node's child count are masked off.
+constexpr std::size_t kPoolSlack = 16;
+static_assert(kPoolSlack >= 8, "starts_with() reads a whole word of text");
 
 }  // namespace
 
 std::string describe(const Route& r) { return fmt::format("{} {}", to_string(r.method), r.pattern); }
 
-Router::Router() = default;
+Router::Router() { compile(); }
 Router::~Router() = default;
 Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
@@ -259,16 +250,133 @@ std::optional<RouteError> Router::add(Method method, std::string_view pattern, R
   }
   insert(root.get(), *route);
   routes_.push_back(std::move(route));
+  compile();
   return std::nullopt;
 }
 
 const Route* Router::match(Method method, std::string_view path, Params& params) const {
   params.clear();
-  const Node* root = roots_[static_cast<std::size_t>(method)].get();
-  if (root == nullptr) return nullptr;
-  const Route* r = match_node(root, path.data(), path.data() + path.size(), params);
+  const std::uint32_t root = flat_roots_[static_cast<std::size_t>(method)];
+  if (root == kNoNode) return nullptr;
+  const Route* r = match_from(root, path.data(), path.data() + path.size(), params);
   if (r == nullptr) params.clear();
   return r;
+}
+
+void Router::compile() {
+  flat_.clear();
+  pool_.clear();
+  for (std::size_t m = 0; m < kMethodCount; ++m) {
+    flat_roots_[m] = kNoNode;
+    if (!roots_[m]) continue;
+    flat_roots_[m] = static_cast<std::uint32_t>(flat_.size());
+    flat_.emplace_back();
+    compile_node(flat_roots_[m], *roots_[m]);
+  }
+  pool_.append(kPoolSlack, '\0');
+}
+
+void Router::compile_node(std::uint32_t slot, const Node& node) {
+  FlatNode f;
+  const std::string_view text = node.prefix.empty() ? node.name : std::string_view(node.prefix);
+  f.text = static_cast<std::uint32_t>(pool_.size());
+  f.text_len = static_cast<std::uint16_t>(text.size());
+  pool_ += text;
+  f.indices = static_cast<std::uint32_t>(pool_.size());
+  pool_ += node.indices;
+  f.child_count = static_cast<std::uint16_t>(node.children.size());
+  f.route = node.route;
+  // Static children take contiguous slots; flat_ may grow below, so `f` is
+  // stored only at the end.
+  if (!node.children.empty()) {
+    f.first_child = static_cast<std::uint32_t>(flat_.size());
+    flat_.resize(flat_.size() + node.children.size());
+    for (std::size_t i = 0; i < node.children.size(); ++i) {
+      compile_node(f.first_child + static_cast<std::uint32_t>(i), *node.children[i]);
+    }
+  }
+  for (auto [from, to] : {std::pair{&node.param, &f.param}, std::pair{&node.catch_all, &f.catch_all}}) {
+    if (!*from) continue;
+    *to = static_cast<std::uint32_t>(flat_.size());
+    flat_.emplace_back();
+    compile_node(*to, **from);
+  }
+  flat_[slot] = f;
+}
+
+inline std::uint32_t Router::find_child(const FlatNode& n, char c) const {
+  const char* idx = pool_.data() + n.indices;
+#if defined(__SSE2__)
+  const __m128i needle = _mm_set1_epi8(c);
+  for (std::uint32_t base = 0; base < n.child_count; base += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + base));
+    unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, needle)));
+    const std::uint32_t left = n.child_count - base;
+    if (left < 16) bits &= (1u << left) - 1;
+    if (bits != 0) return n.first_child + base + static_cast<std::uint32_t>(__builtin_ctz(bits));
+  }
+#else
+  for (std::uint32_t i = 0; i < n.child_count; ++i) {
+    if (idx[i] == c) return n.first_child + i;
+  }
+#endif
+  return kNoNode;
+}
+
+// Finds the route for [p, end) below `node` (its prefix already consumed).
+// Static children win over the parameter, which wins over the catch-all;
+// a branch that dead-ends falls back to the next alternative.
+const Route* Router::match_from(std::uint32_t node, const char* p, const char* end,
+                                Params& params) const {
+  for (;;) {
+    const FlatNode& n = flat_[node];
+    if (p == end) {
+      if (n.route) return n.route;
+      if (n.catch_all != kNoNode) {
+        const FlatNode& c = flat_[n.catch_all];
+        params.push({pool_.data() + c.text, c.text_len}, {});
+        return c.route;
+      }
+      return nullptr;
+    }
+    const bool has_alternative = n.param != kNoNode || n.catch_all != kNoNode;
+    if (const std::uint32_t ci = find_child(n, *p); ci != kNoNode) {
+      const FlatNode& child = flat_[ci];
+      const std::size_t len = child.text_len;
+      if (starts_with(p, end, pool_.data() + child.text, len)) {
+        if (!has_alternative) {
+          node = ci;
+          p += len;
+          continue;
+        }
+        const std::size_t mark = params.size();
+        if (const Route* r = match_from(ci, p + len, end, params)) return r;
+        params.truncate(mark);
+      }
+    }
+    if (n.param != kNoNode) {
+      const char* stop = p;
+      while (stop != end && *stop != '/') ++stop;
+      if (stop != p) {
+        const FlatNode& pn = flat_[n.param];
+        params.push({pool_.data() + pn.text, pn.text_len}, {p, static_cast<std::size_t>(stop - p)});
+        if (n.catch_all == kNoNode) {
+          node = n.param;
+          p = stop;
+          continue;
+        }
+        const std::size_t mark = params.size() - 1;
+        if (const Route* r = match_from(n.param, stop, end, params)) return r;
+        params.truncate(mark);
+      }
+    }
+    if (n.catch_all != kNoNode) {
+      const FlatNode& c = flat_[n.catch_all];
+      params.push({pool_.data() + c.text, c.text_len}, {p, static_cast<std::size_t>(end - p)});
+      return c.route;
+    }
+    return nullptr;
+  }
 }
 
 }  // namespace vigil::framework

@@ -60,11 +60,33 @@ class Router {
   // Every route, in registration order (pointers stay valid for the router's life).
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
-  struct Node;
+  struct Node;  // the build tree, used by add()
 
  private:
+  // The lookup tree: the build tree compiled after every add() into one
+  // array of small nodes (static children contiguous) and one byte pool,
+  // so a lookup walks cache-friendly memory without pointer chasing.
+  static constexpr std::uint32_t kNoNode = 0xffffffffu;
+  struct FlatNode {
+    std::uint32_t text = 0;         // pool offset: static prefix, or the parameter's name
+    std::uint16_t text_len = 0;
+    std::uint16_t child_count = 0;
+    std::uint32_t indices = 0;      // pool offset: first byte of each static child
+    std::uint32_t first_child = kNoNode;
+    std::uint32_t param = kNoNode;
+    std::uint32_t catch_all = kNoNode;
+    const Route* route = nullptr;
+  };
+  void compile();
+  void compile_node(std::uint32_t slot, const Node& node);
+  std::uint32_t find_child(const FlatNode& n, char c) const;
+  const Route* match_from(std::uint32_t node, const char* p, const char* end, Params& params) const;
+
   std::vector<std::unique_ptr<Route>> routes_;
   std::unique_ptr<Node> roots_[kMethodCount];
+  std::vector<FlatNode> flat_;
+  std::string pool_;
+  std::uint32_t flat_roots_[kMethodCount];
 };
 
 std::string describe(const Route& r);  // "GET /users/:id"

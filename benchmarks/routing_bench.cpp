@@ -1,0 +1,165 @@
+// Routing: lookups of static and parameter routes, the whole GitHub API set,
+// route-cache hits, parameter extraction and query parsing.
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "alloc_counter.hpp"
+#include "bench_defects.hpp"
+#include "vigil/framework/query.hpp"
+#include "vigil/framework/route_cache.hpp"
+#include "vigil/framework/route_table.hpp"
+#include "vigil/framework/router.hpp"
+
+namespace vigil::bench {
+namespace {
+
+using framework::Method;
+using framework::Params;
+using framework::Router;
+
+struct GithubSet {
+  Router router;
+  std::vector<std::pair<Method, std::string>> requests;  // one path per route
+};
+
+const GithubSet& github_set() {
+  static const GithubSet set = [] {
+    GithubSet s;
+    auto table = framework::load_route_table(framework::github_api_routes_file());
+    auto error = table.ok() ? framework::add_routes(s.router, table.lines) : table.error;
+    if (error) {
+      std::fprintf(stderr, "routing_bench: %s\n", error->c_str());
+      std::abort();
+    }
+    for (const auto& line : table.lines) {
+      s.requests.emplace_back(line.method, framework::example_path(line.path, 1));
+    }
+    return s;
+  }();
+  return set;
+}
+
+// `count` parameters: /p/:a0/:a1/... matched by /p/v0/v1/...
+std::pair<std::string, std::string> param_route(int count) {
+  std::string pattern = "/p", path = "/p";
+  for (int i = 0; i < count; ++i) {
+    pattern += "/:a" + std::to_string(i);
+    path += "/v" + std::to_string(i);
+  }
+  return {pattern, path};
+}
+
+void lookup_one(benchmark::State& state, const Router& router, Method method, const std::string& path) {
+  Params params;
+  if (router.match(method, path, params) == nullptr) {
+    state.SkipWithError("route not found");
+    return;
+  }
+  AllocationScope allocs(state);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(router.match(method, path, params));
+    benchmark::ClobberMemory();
+  }
+  allocs.report();
+}
+
+void BM_RouteStatic(benchmark::State& state) {
+  lookup_one(state, github_set().router, Method::GET, "/user/subscriptions");
+}
+BENCHMARK(BM_RouteStatic);
+
+void BM_RouteOneParam(benchmark::State& state) {
+  lookup_one(state, github_set().router, Method::GET, "/users/octocat");
+}
+BENCHMARK(BM_RouteOneParam);
+
+void BM_RouteParams(benchmark::State& state) {
+  const auto [pattern, path] = param_route(static_cast<int>(state.range(0)));
+  Router router;
+  if (router.add(Method::GET, pattern, 0)) {
+    state.SkipWithError("route refused");
+    return;
+  }
+  lookup_one(state, router, Method::GET, path);
+}
+BENCHMARK(BM_RouteParams)->Arg(5)->Arg(20);
+
+// Counters per lookup, beside the per-iteration time of the whole set.
+void report_per_lookup(benchmark::State& state, std::size_t lookups) {
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lookups));
+  state.counters["lookup_time"] = benchmark::Counter(
+      static_cast<double>(lookups), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_RouteGithubAll(benchmark::State& state) {
+  const auto& set = github_set();
+  Params params;
+  AllocationScope allocs(state);
+  for (auto _ : state) {
+    for (const auto& [method, path] : set.requests) {
+      benchmark::DoNotOptimize(set.router.match(method, path, params));
+    }
+    benchmark::ClobberMemory();
+  }
+  allocs.report();
+  report_per_lookup(state, set.requests.size());
+}
+BENCHMARK(BM_RouteGithubAll);
+
+void BM_RouteCacheHit(benchmark::State& state) {
+  const auto& set = github_set();
+  framework::RouteCache cache(set.router, 1024, active_defects());
+  Params params;
+  for (const auto& [method, path] : set.requests) cache.lookup(method, path, params);
+  AllocationScope allocs(state);
+  for (auto _ : state) {
+    for (const auto& [method, path] : set.requests) {
+      benchmark::DoNotOptimize(cache.lookup(method, path, params));
+    }
+    benchmark::ClobberMemory();
+  }
+  allocs.report();
+  report_per_lookup(state, set.requests.size());
+  state.counters["hit_ratio"] = static_cast<double>(cache.stats().hits) /
+                                static_cast<double>(cache.stats().hits + cache.stats().misses);
+}
+BENCHMARK(BM_RouteCacheHit);
+
+// Match, then read every parameter by name, as a handler would.
+void BM_RouteParamExtraction(benchmark::State& state) {
+  const auto& router = github_set().router;
+  const std::string path = "/repos/octo/hello/pulls/42/comments";
+  Params params;
+  AllocationScope allocs(state);
+  for (auto _ : state) {
+    router.match(Method::GET, path, params);
+    std::size_t total = 0;
+    for (const char* name : {"owner", "repo", "number"}) total += params.get(name)->size();
+    benchmark::DoNotOptimize(total);
+  }
+  allocs.report();
+}
+BENCHMARK(BM_RouteParamExtraction);
+
+void BM_RouteQueryParse(benchmark::State& state) {
+  const std::string target = "/search/issues?q=leak+in%20pool&sort=created&order=desc&page=2&per_page=100";
+  std::vector<char> storage(target.size());
+  framework::QueryParams query;
+  AllocationScope allocs(state);
+  for (auto _ : state) {
+    const auto split = framework::split_target(target);
+    benchmark::DoNotOptimize(framework::parse_query(split.query, storage, query));
+    benchmark::DoNotOptimize(query.get("per_page"));
+  }
+  allocs.report();
+}
+BENCHMARK(BM_RouteQueryParse);
+
+}  // namespace
+}  // namespace vigil::bench
