@@ -8,6 +8,30 @@
 #include "vigil/reports/statistics.hpp"
 
 namespace vigil::profilers {
+namespace {
+
+// Growth that continues to the end: the series keeps reaching new highs, its
+// last one no further from the end than a quarter of the window or twice the
+// usual spacing of new highs (a leak seen in coarse steps, such as an arena
+// taking a new block every few cycles, still qualifies; a cache that filled
+// and stopped does not).
+bool keeps_setting_highs(std::span<const double> window) {
+  std::vector<double> gaps;
+  std::size_t last_high = 0;
+  double high = window.front();
+  for (std::size_t i = 1; i < window.size(); ++i) {
+    if (window[i] > high) {
+      gaps.push_back(static_cast<double>(i - last_high));
+      last_high = i;
+      high = window[i];
+    }
+  }
+  if (gaps.empty()) return false;
+  const double allowed = std::max(static_cast<double>(window.size()) / 4, 2 * reports::median(gaps));
+  return static_cast<double>(window.size() - 1 - last_high) <= allowed;
+}
+
+}  // namespace
 
 double mann_kendall_z(std::span<const double> ys) {
   const std::size_t n = ys.size();
@@ -80,10 +104,7 @@ GrowthVerdict judge_growth(std::span<const double> ys, const GrowthOptions& opti
   for (std::size_t i = 1; i < window.size(); ++i) grew += window[i] > window[i - 1] ? 1 : 0;
   fit.share_growing = static_cast<double>(grew) / static_cast<double>(window.size() - 1);
 
-  const std::size_t last_quarter = window.size() - std::max<std::size_t>(window.size() / 4, 1);
-  const double max_before = *std::max_element(window.begin(), window.begin() + last_quarter);
-  const double max_after = *std::max_element(window.begin() + last_quarter, window.end());
-  fit.grows_to_end = max_after > max_before;
+  fit.grows_to_end = keeps_setting_highs(window);
 
   // The quadratic statistics only for candidates: most sites of a real
   // program are flat or shrinking and are rejected by the cheap tests above.

@@ -1,6 +1,7 @@
 #include "vigil/profilers/leak_analysis.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -53,6 +54,74 @@ std::string describe_frame(const reports::Frame& frame) {
     return fmt::format("{} ({})", name, base);
   }
   return name;
+}
+
+LeakSeries leak_series_from_capture(const Capture& capture, std::vector<const Snapshot*>* used) {
+  std::vector<const Snapshot*> chosen;
+  const bool has_cycles = std::any_of(capture.snapshots.begin(), capture.snapshots.end(),
+                                      [](const Snapshot& s) { return s.trigger == SnapshotTrigger::Cycle; });
+  const SnapshotTrigger wanted = has_cycles ? SnapshotTrigger::Cycle : SnapshotTrigger::Timer;
+  for (const Snapshot& s : capture.snapshots) {
+    if (s.trigger == wanted) chosen.push_back(&s);
+  }
+
+  LeakSeries series;
+  std::map<SiteId, std::size_t> index_of;  // site -> position in series.sites
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const Snapshot& s = *chosen[i];
+    series.total_live_bytes.push_back(static_cast<double>(s.live_bytes));
+    series.total_live_blocks.push_back(static_cast<double>(s.live_blocks));
+    series.threads.push_back(static_cast<double>(s.threads));
+    for (const SiteCounters& c : s.sites) {
+      auto [it, added] = index_of.try_emplace(c.site, series.sites.size());
+      if (added) {
+        SiteSeries fresh;
+        fresh.site = c.site;
+        fresh.live_bytes.assign(chosen.size(), 0.0);
+        fresh.live_blocks.assign(chosen.size(), 0.0);
+        series.sites.push_back(std::move(fresh));
+      }
+      series.sites[it->second].live_bytes[i] = static_cast<double>(c.live_bytes);
+      series.sites[it->second].live_blocks[i] = static_cast<double>(c.live_blocks);
+    }
+  }
+  if (capture.exit) {
+    std::vector<SiteExit> exits;
+    for (const ExitSite& e : capture.exit->sites) {
+      exits.push_back({.site = e.site,
+                       .unreachable_bytes = static_cast<double>(e.unreachable_bytes),
+                       .unreachable_blocks = static_cast<double>(e.unreachable_blocks),
+                       .reachable_bytes = static_cast<double>(e.reachable_bytes),
+                       .reachable_blocks = static_cast<double>(e.reachable_blocks)});
+    }
+    series.exit = std::move(exits);
+  }
+  if (used) *used = std::move(chosen);
+  return series;
+}
+
+std::string folded_stacks(const Snapshot& snapshot, const StackOf& stack_of) {
+  std::map<std::string, std::uint64_t> bytes_by_stack;
+  for (const SiteCounters& c : snapshot.sites) {
+    if (c.live_bytes == 0) continue;
+    const std::vector<reports::Frame> frames = stack_of(c.site);
+    std::string line;
+    for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
+      std::string name = describe_frame(*it);
+      // ';' separates frames and the last space the count: keep names clear of both roles.
+      std::replace(name.begin(), name.end(), ';', ':');
+      if (!line.empty()) line += ';';
+      line += name;
+    }
+    if (line.empty()) line = fmt::format("site-{}", c.site);
+    bytes_by_stack[line] += c.live_bytes;
+  }
+  std::vector<std::pair<std::string, std::uint64_t>> lines(bytes_by_stack.begin(), bytes_by_stack.end());
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out;
+  for (const auto& [stack, bytes] : lines) out += fmt::format("{} {}\n", stack, bytes);
+  return out;
 }
 
 LeakAnalysis analyse_leaks(const LeakSeries& series, const GrowthOptions& options) {

@@ -154,6 +154,15 @@ TEST(Growth, SparseStepsOfASampledLeakAreALeak) {
   EXPECT_TRUE(judge_growth(ys).growing);
 }
 
+TEST(Growth, CoarseStepsAreALeakEvenJustAfterAStep) {
+  // An arena taking a 16 KiB block every 14 cycles; the last step 13 cycles before the end.
+  const auto ys = make(100, [](std::size_t i) { return 16384.0 * static_cast<double>((i + 12) / 14); });
+  const GrowthVerdict v = judge_growth(ys);
+  EXPECT_TRUE(v.fit.grows_to_end);
+  EXPECT_TRUE(v.growing);
+  EXPECT_NEAR(v.fit.slope, 16384.0 / 14, 200.0);
+}
+
 TEST(MannKendall, SignAndTies) {
   const std::vector<double> up{1, 2, 3, 4, 5, 6, 7, 8};
   const std::vector<double> down{8, 7, 6, 5, 4, 3, 2, 1};

@@ -141,3 +141,73 @@ TEST(LeakAnalysis, DescribeFrameFallsBackToModuleAndOffset) {
 
 }  // namespace
 }  // namespace vigil::profilers
+
+namespace vigil::profilers {
+namespace {
+
+Snapshot snapshot(std::uint64_t index, SnapshotTrigger trigger, std::uint64_t threads,
+                  std::vector<SiteCounters> sites) {
+  Snapshot s;
+  s.index = index;
+  s.trigger = trigger;
+  s.threads = threads;
+  s.sites = std::move(sites);
+  for (const SiteCounters& c : s.sites) {
+    s.live_bytes += c.live_bytes;
+    s.live_blocks += c.live_blocks;
+  }
+  return s;
+}
+
+TEST(LeakSeriesFromCapture, UsesCycleSnapshotsAndAlignsSites) {
+  Capture c;
+  c.snapshots.push_back(snapshot(0, SnapshotTrigger::Timer, 1, {{.site = 1, .live_bytes = 5, .live_blocks = 1}}));
+  c.snapshots.push_back(snapshot(1, SnapshotTrigger::Cycle, 1, {{.site = 1, .live_bytes = 10, .live_blocks = 1}}));
+  c.snapshots.push_back(snapshot(2, SnapshotTrigger::Cycle, 2,
+                                 {{.site = 1, .live_bytes = 20, .live_blocks = 2},
+                                  {.site = 7, .live_bytes = 64, .live_blocks = 1}}));
+  c.snapshots.push_back(snapshot(3, SnapshotTrigger::Exit, 1, {}));
+  c.exit = ExitReport{.scanned = true,
+                      .sites = {{.site = 7, .unreachable_bytes = 64, .unreachable_blocks = 1}}};
+
+  std::vector<const Snapshot*> used;
+  const LeakSeries s = leak_series_from_capture(c, &used);
+  ASSERT_EQ(used.size(), 2u);
+  EXPECT_EQ(used[0]->index, 1u);
+  EXPECT_EQ(s.total_live_bytes, (std::vector<double>{10, 84}));
+  EXPECT_EQ(s.threads, (std::vector<double>{1, 2}));
+  ASSERT_EQ(s.sites.size(), 2u);
+  EXPECT_EQ(s.sites[1].site, 7u);
+  EXPECT_EQ(s.sites[1].live_bytes, (std::vector<double>{0, 64}));  // absent at first: 0
+  ASSERT_TRUE(s.exit.has_value());
+  EXPECT_DOUBLE_EQ(s.exit->at(0).unreachable_bytes, 64);
+}
+
+TEST(LeakSeriesFromCapture, FallsBackToTimerSnapshots) {
+  Capture c;
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    c.snapshots.push_back(snapshot(i, SnapshotTrigger::Timer, 1, {{.site = 1, .live_bytes = i * 8, .live_blocks = i}}));
+  }
+  c.snapshots.push_back(snapshot(3, SnapshotTrigger::Exit, 1, {}));
+  const LeakSeries s = leak_series_from_capture(c);
+  EXPECT_EQ(s.total_live_bytes, (std::vector<double>{0, 8, 16}));
+  EXPECT_FALSE(s.exit.has_value());
+}
+
+TEST(FoldedStacks, RootFirstMergedAndLargestFirst) {
+  const Snapshot s = snapshot(0, SnapshotTrigger::Cycle, 1,
+                              {{.site = 1, .live_bytes = 100, .live_blocks = 1},
+                               {.site = 2, .live_bytes = 50, .live_blocks = 1},
+                               {.site = 3, .live_bytes = 400, .live_blocks = 1},
+                               {.site = 4, .live_bytes = 0, .live_blocks = 0}});
+  const StackOf stacks = [](std::uint64_t site) {
+    std::vector<reports::Frame> frames(2);
+    frames[0].function = site == 3 ? "grow" : "leaf;odd";
+    frames[1].function = "main";
+    return frames;
+  };
+  EXPECT_EQ(folded_stacks(s, stacks), "main;grow 400\nmain;leaf:odd 150\n");
+}
+
+}  // namespace
+}  // namespace vigil::profilers

@@ -8,8 +8,9 @@
 //  - a significant upward trend by the Mann-Kendall test (robust to noise and
 //    to the size of the steps; ties such as flat stretches count for nothing);
 //  - a positive Theil-Sen slope (median of pairwise slopes) over the window;
-//  - growth that continues to the end: the last quarter of the window reaches
-//    a value above everything before it.
+//  - growth that continues to the end: the series keeps reaching new highs,
+//    the last one no further from the end than a quarter of the window or
+//    twice the usual spacing of its new highs (coarse steps still count).
 
 #include <cstddef>
 #include <span>
@@ -34,7 +35,7 @@ struct GrowthFit {
   double trend_z = 0;           // Mann-Kendall z (positive: upward)
   double share_growing = 0;     // share of cycle-to-cycle steps that grew
   double growth = 0;            // last minus first value of the window
-  bool grows_to_end = false;    // last quarter exceeds everything before it
+  bool grows_to_end = false;    // kept reaching new highs up to the end
 };
 
 struct GrowthVerdict {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "vigil/profilers/capture.hpp"
 #include "vigil/profilers/growth.hpp"
 #include "vigil/reports/report.hpp"
 
@@ -76,6 +77,17 @@ using StackOf = std::function<std::vector<reports::Frame>(std::uint64_t site)>;
 void add_leak_results(reports::Report& report, const LeakSeries& series,
                       const LeakAnalysis& analysis, const StackOf& stack_of,
                       std::size_t max_info_findings = 10);
+
+// The per-cycle series of a capture: its vigil_cycle() snapshots when the
+// program made any, else its timer snapshots; never the exit snapshot (taken
+// after the program's own teardown). `used` receives the snapshots chosen.
+LeakSeries leak_series_from_capture(const Capture& capture,
+                                    std::vector<const Snapshot*>* used = nullptr);
+
+// Live bytes per stack in the folded format flame-graph tools read: one line
+// per stack, "root;...;allocating_function bytes", largest first; stacks with
+// the same frames are merged. `stack_of` gives frames innermost first.
+std::string folded_stacks(const Snapshot& snapshot, const StackOf& stack_of);
 
 // One line naming a stack's allocating function, e.g. "leaky_loop (leak.cpp:12)".
 std::string describe_frame(const reports::Frame& frame);

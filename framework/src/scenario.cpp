@@ -1,0 +1,240 @@
+#include "vigil/framework/scenario.hpp"
+
+#include <array>
+#include <iterator>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "vigil/framework/app.hpp"
+#include "vigil/framework/http/message.hpp"
+
+namespace vigil::framework {
+namespace {
+
+constexpr std::array<ScenarioInfo, 3> kScenarios{{
+    {Scenario::Api, "api", "mixed API: params, queries, headers, bodies, CORS preflights, 404s"},
+    {Scenario::RandomPaths, "random-paths", "a path never seen before on every request"},
+    {Scenario::Burst, "burst", "bursts of requests on a few long-lived connections"},
+}};
+
+constexpr std::uint32_t kApiConnections = 16;
+constexpr std::uint32_t kBurstConnections = 4;
+constexpr std::uint64_t kBurstLength = 48;
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64 finalizer
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+void fill_body(std::string& body, std::size_t size, std::uint64_t salt) {
+  body.clear();
+  for (std::size_t i = 0; i < size; ++i) body.push_back(static_cast<char>('a' + (i + salt) % 26));
+}
+
+}  // namespace
+
+std::span<const ScenarioInfo> scenario_catalog() { return kScenarios; }
+
+std::string_view scenario_name(Scenario s) {
+  for (const ScenarioInfo& info : kScenarios) {
+    if (info.scenario == s) return info.name;
+  }
+  return "unknown";
+}
+
+std::optional<Scenario> parse_scenario(std::string_view name) {
+  for (const ScenarioInfo& info : kScenarios) {
+    if (info.name == name) return info.scenario;
+  }
+  return std::nullopt;
+}
+
+std::string scenario_names() {
+  std::string out;
+  for (const ScenarioInfo& info : kScenarios) {
+    if (!out.empty()) out += ", ";
+    out += info.name;
+  }
+  return out;
+}
+
+// ---- RequestGenerator ------------------------------------------------------
+
+RequestGenerator::RequestGenerator(Scenario scenario, std::uint64_t seed)
+    : scenario_(scenario), state_(mix(seed)) {}
+
+std::uint64_t RequestGenerator::random() {
+  state_ = mix(state_);
+  return state_;
+}
+
+void RequestGenerator::next(SyntheticRequest& r) {
+  r.method = Method::GET;
+  r.path.clear();
+  r.query.clear();
+  r.headers.clear();
+  r.body.clear();
+  switch (scenario_) {
+    case Scenario::Api: next_api(r); break;
+    case Scenario::RandomPaths: next_random_path(r); break;
+    case Scenario::Burst: next_burst(r); break;
+  }
+  ++count_;
+}
+
+void RequestGenerator::next_api(SyntheticRequest& r) {
+  r.connection = static_cast<std::uint32_t>(count_ % kApiConnections);
+  r.headers.add("Host", "api.example.test");
+  r.headers.add("User-Agent", "vigil-leak-test/1");
+  r.headers.add("Accept", "application/json");
+  const std::uint64_t pick = random();
+  const std::uint64_t id = 1 + (pick >> 8) % 500;
+  switch (pick % 8) {
+    case 0: r.path = "/"; break;
+    case 1: r.path = "/json"; break;
+    case 2:
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", id);
+      fmt::format_to(std::back_inserter(r.query), "fields=name%2Cemail&page={}", id % 7);
+      break;
+    case 3:
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", id);
+      r.headers.add("X-Request-Id", "client-req-0001");
+      r.headers.add("Origin", "https://app.example.test");
+      break;
+    case 4:
+      r.method = Method::POST;
+      r.path = "/echo";
+      r.headers.add("Content-Type", "application/json");
+      fill_body(r.body, 64 + (pick >> 16) % 448, pick);
+      break;
+    case 5:
+      r.method = Method::HEAD;
+      r.path = "/json";
+      break;
+    case 6:
+      fmt::format_to(std::back_inserter(r.path), "/no/such/page-{}", id % 9);  // 404
+      break;
+    default:  // CORS preflight
+      r.method = Method::OPTIONS;
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", id);
+      r.headers.add("Origin", "https://app.example.test");
+      r.headers.add("Access-Control-Request-Method", "POST");
+      break;
+  }
+}
+
+void RequestGenerator::next_random_path(SyntheticRequest& r) {
+  r.connection = static_cast<std::uint32_t>(count_ % kApiConnections);
+  r.headers.add("Host", "api.example.test");
+  // Never seen before: a bijection of the request counter, in random order.
+  const std::uint64_t unique = mix(count_);
+  if (random() % 4 == 0) {
+    fmt::format_to(std::back_inserter(r.path), "/missing/{:x}", unique);  // 404s are cached too
+  } else {
+    fmt::format_to(std::back_inserter(r.path), "/users/{:x}", unique);
+  }
+}
+
+void RequestGenerator::next_burst(SyntheticRequest& r) {
+  r.connection = static_cast<std::uint32_t>((count_ / kBurstLength) % kBurstConnections);
+  r.headers.add("Host", "stream.example.test");
+  const std::uint64_t pick = random();
+  if (pick % 2 == 0) {
+    r.method = Method::POST;
+    r.path = "/echo";
+    r.headers.add("Content-Type", "application/octet-stream");
+    fill_body(r.body, 128 + (pick >> 8) % 3968, pick);
+  } else {
+    fmt::format_to(std::back_inserter(r.path), "/users/{}", 1 + (pick >> 8) % 50);
+  }
+}
+
+// ---- ScenarioRunner --------------------------------------------------------
+
+namespace {
+
+AppOptions app_options(const ScenarioOptions& o) {
+  AppOptions a;
+  a.route_cache_capacity = o.route_cache_capacity;
+  a.batch_size = o.batch_size;
+  return a;
+}
+
+}  // namespace
+
+struct ScenarioRunner::Core {
+  explicit Core(const ScenarioOptions& o)
+      : app(o.defects, app_options(o)), worker(app.make_worker()), generator(o.scenario, o.seed) {}
+
+  void handle_one() {
+    generator.next(request);
+    const SyntheticRequest& r = request;
+    while (sessions.size() <= r.connection) {
+      const auto n = static_cast<unsigned>(sessions.size());
+      sessions.push_back(app.open_session(fmt::format("10.0.{}.{}:{}", n / 256, n % 256, 40000 + n)));
+    }
+    target.assign(r.path);
+    if (!r.query.empty()) {
+      target.push_back('?');
+      target.append(r.query);
+    }
+    headers.clear();
+    for (const auto& [name, value] : r.headers) headers.push_back({name, value});
+    if (!r.body.empty()) {
+      content_length = std::to_string(r.body.size());
+      headers.push_back({"Content-Length", content_length});
+    }
+
+    http::Request req;
+    req.method = to_string(r.method);
+    req.target = target;
+    req.path = std::string_view(target).substr(0, r.path.size());
+    req.query = r.query;
+    req.headers = headers;
+    req.body = r.body;
+    app.handle(*worker, *sessions[r.connection], req, response);
+  }
+
+  App app;
+  std::unique_ptr<Worker> worker;
+  std::vector<std::unique_ptr<Session>> sessions;  // one per simulated connection
+  RequestGenerator generator;
+  SyntheticRequest request;
+  std::string target;
+  std::string content_length;
+  std::vector<http::Header> headers;
+  http::Response response;
+};
+
+ScenarioRunner::ScenarioRunner(ScenarioOptions options)
+    : core_(std::make_unique<Core>(options)) {}
+
+ScenarioRunner::~ScenarioRunner() = default;
+
+void ScenarioRunner::run(std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) core_->handle_one();
+}
+
+ScenarioState ScenarioRunner::state() const {
+  const AppStats a = core_->app.stats();
+  ScenarioState s;
+  s.requests = a.requests;
+  for (const auto& [status, count] : a.responses_by_status) {
+    if (status >= 200 && status < 300) s.status_2xx += count;
+    else if (status >= 400 && status < 500) s.status_4xx += count;
+    else if (status >= 500) s.status_5xx += count;
+  }
+  s.route_cache_entries = a.route_cache_entries;
+  s.arena_bytes_reserved = a.arena_bytes_reserved;
+  s.history_entries = a.history_entries;
+  s.connections = core_->sessions.size();
+  s.batch_workers_started = a.batch_workers_started;
+  s.pool_acquires = a.pool.acquires;
+  s.pool_reuses = a.pool.reuses;
+  return s;
+}
+
+}  // namespace vigil::framework
