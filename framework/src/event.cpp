@@ -8,8 +8,8 @@ namespace {
 
 constexpr std::size_t kMaxRetainedContextEntries = 32;
 
-void clear_bounded(std::string& s, std::size_t max_retained) {
-  if (s.capacity() > max_retained) {
+inline void clear_bounded(std::string& s, std::size_t max_retained) {
+  if (s.capacity() > max_retained) [[unlikely]] {
     std::string().swap(s);
   } else {
     s.clear();
@@ -90,7 +90,7 @@ void Event::free_context() {
 
 void Event::reset() {
   reset_request_fields();
-  free_context();
+  if (!context_.empty()) free_context();
   if (context_.capacity() > kMaxRetainedContextEntries) std::vector<ContextEntry>().swap(context_);
 }
 

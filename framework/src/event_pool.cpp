@@ -65,6 +65,9 @@ LocalTable::~LocalTable() {
 EventPool::EventPool(DefectSet defects, EventPoolOptions options)
     : defects_(defects),
       options_(options),
+      one_mutex_(defects.has(Defect::PoolMutex)),
+      no_reuse_(defects.has(Defect::PoolNoReuse)),
+      leak_on_reset_(defects.has(Defect::EventPoolLeak)),
       id_(g_next_pool_id.fetch_add(1, std::memory_order_relaxed)),
       batch_size_(options.thread_cache_capacity / 2) {
   if (options_.thread_cache_capacity < 2) throw std::invalid_argument("EventPool: thread cache capacity below 2");
@@ -91,8 +94,12 @@ EventPool::~EventPool() {
   for (Event* e : free_list_) delete e;
 }
 
-EventPool::ThreadCache& EventPool::local_cache() {
-  if (t_last_pool_id == id_) return *t_last_cache;
+inline EventPool::ThreadCache& EventPool::local_cache() {
+  if (t_last_pool_id == id_) [[likely]] return *t_last_cache;
+  return find_cache();
+}
+
+EventPool::ThreadCache& EventPool::find_cache() {
   LocalTable& table = local_table();
   for (auto& slot : table.slots) {
     if (slot.pool_id == id_) {
@@ -144,7 +151,7 @@ EventPool::ThreadCache& EventPool::register_thread() {
 }
 
 void EventPool::reset_for_reuse(Event* event) const {
-  if (defects_.has(Defect::EventPoolLeak)) {
+  if (leak_on_reset_) [[unlikely]] {
     event->reset_leaking_context();
   } else {
     event->reset();
@@ -152,10 +159,10 @@ void EventPool::reset_for_reuse(Event* event) const {
 }
 
 Event* EventPool::acquire() {
-  if (defects_.has(Defect::PoolMutex)) return acquire_locked_pool();
+  if (one_mutex_) [[unlikely]] return acquire_locked_pool();
   ThreadCache& cache = local_cache();
   ThreadCache::bump(cache.acquires);
-  if (!defects_.has(Defect::PoolNoReuse)) {
+  if (!no_reuse_) [[likely]] {
     std::size_t n = cache.size();
     if (n == 0) {
       for (Event* e = pop_batch(); e != nullptr; e = e->pool_next_) cache.events[n++] = e;
@@ -163,9 +170,7 @@ Event* EventPool::acquire() {
     if (n > 0) {
       ThreadCache::bump(cache.reuses);
       cache.set_size(n - 1);
-      Event* e = cache.events[n - 1];
-      e->pool_next_ = nullptr;
-      return e;
+      return cache.events[n - 1];
     }
   }
   ThreadCache::bump(cache.fresh);
@@ -174,20 +179,20 @@ Event* EventPool::acquire() {
 
 void EventPool::release(Event* event) {
   if (event == nullptr) return;
-  if (defects_.has(Defect::PoolMutex)) {
+  if (one_mutex_) [[unlikely]] {
     release_locked_pool(event);
     return;
   }
   ThreadCache& cache = local_cache();
   ThreadCache::bump(cache.releases);
-  if (defects_.has(Defect::PoolNoReuse)) {
+  if (no_reuse_) [[unlikely]] {
     ThreadCache::bump(cache.frees);
     delete event;
     return;
   }
   reset_for_reuse(event);
   std::size_t n = cache.size();
-  if (n == cache.events.size()) {
+  if (n == cache.events.size()) [[unlikely]] {
     // Full: hand the older half to the shared store as one chain.
     Event* head = nullptr;
     for (std::size_t i = 0; i < batch_size_; ++i) {
@@ -246,7 +251,7 @@ Event* EventPool::acquire_locked_pool() {
   {
     std::lock_guard lock(free_list_mutex_);
     ++locked_counters_.acquires;
-    if (!defects_.has(Defect::PoolNoReuse) && !free_list_.empty()) {
+    if (!no_reuse_ && !free_list_.empty()) {
       ++locked_counters_.reuses;
       Event* e = free_list_.back();
       free_list_.pop_back();
@@ -262,7 +267,7 @@ void EventPool::release_locked_pool(Event* event) {
   {
     std::lock_guard lock(free_list_mutex_);
     ++locked_counters_.releases;
-    if (!defects_.has(Defect::PoolNoReuse) && free_list_.size() < options_.mutex_pool_capacity) {
+    if (!no_reuse_ && free_list_.size() < options_.mutex_pool_capacity) {
       free_list_.push_back(event);
       return;
     }

@@ -65,7 +65,7 @@ FieldList::Field FieldList::operator[](std::size_t i) const {
   return {{text_.data() + span.name_at, span.name_len}, {text_.data() + span.value_at, span.value_len}};
 }
 
-void FieldList::clear() {
+void FieldList::release_storage() {
   if (text_.capacity() > kMaxRetainedBytes) {
     std::string().swap(text_);
   } else {

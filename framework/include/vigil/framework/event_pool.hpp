@@ -63,6 +63,7 @@ class EventPool {
 
  private:
   ThreadCache& local_cache();
+  ThreadCache& find_cache();  // slow path of local_cache()
   ThreadCache& register_thread();
   void reset_for_reuse(Event* event) const;
   Event* acquire_locked_pool();
@@ -72,6 +73,9 @@ class EventPool {
 
   DefectSet defects_;
   EventPoolOptions options_;
+  bool one_mutex_;      // pool-mutex
+  bool no_reuse_;       // pool-no-reuse
+  bool leak_on_reset_;  // event-pool-leak
   std::uint64_t id_;  // unique for the process lifetime, never reused
   std::size_t batch_size_;
 

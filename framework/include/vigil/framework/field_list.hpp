@@ -32,7 +32,15 @@ class FieldList {
   bool empty() const { return spans_.empty(); }
   Field operator[](std::size_t i) const;
 
-  void clear();
+  // Inline: called for every field list of every event reset.
+  void clear() {
+    if (text_.capacity() > kMaxRetainedBytes || spans_.capacity() > kMaxRetainedFields) {
+      release_storage();
+    } else {
+      text_.clear();
+      spans_.clear();
+    }
+  }
   std::size_t bytes_reserved() const { return text_.capacity() + spans_.capacity() * sizeof(Span); }
 
   class Iterator {
@@ -53,6 +61,8 @@ class FieldList {
   Iterator end() const { return {this, spans_.size()}; }
 
  private:
+  void release_storage();
+
   struct Span {
     std::uint32_t name_at, name_len, value_at, value_len;
   };
