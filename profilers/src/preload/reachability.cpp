@@ -158,11 +158,22 @@ bool gather_roots(ScanRoots& r) {
   r.readable_count = read_readable_mappings(r.readable, kMaxRanges, &main_stack);
   PhdrContext ctx{&r, reinterpret_cast<std::uintptr_t>(&gather_roots)};
   ::dl_iterate_phdr(add_module_roots, &ctx);
-  add_root(r, main_stack.lo, main_stack.hi);
+  // The calling thread's stack is added by mark_reachable, from its own
+  // frame up: what lies below are dead frames (of the very functions that
+  // may have leaked). Other threads' stack pointers are unknown: their whole
+  // stacks are scanned.
+  const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  const pid_t self = current_tid();
+  if (here >= main_stack.lo && here < main_stack.hi) {
+    r.self_stack_hi = main_stack.hi;
+  } else {
+    add_root(r, main_stack.lo, main_stack.hi);
+    r.self_stack_hi = t_thread.initialized ? t_thread.stack_hi : here;
+  }
   static ThreadStack threads[4096];
   const std::size_t n = registered_threads(threads, 4096);
-  for (std::size_t i = 0; i < n; ++i) add_root(r, threads[i].lo, threads[i].hi);
-  if (t_thread.initialized) add_root(r, t_thread.stack_lo, t_thread.stack_hi);
+  for (std::size_t i = 0; i < n; ++i)
+    if (threads[i].tid != self && threads[i].tid != ::getpid()) add_root(r, threads[i].lo, threads[i].hi);
   return true;
 }
 
@@ -180,6 +191,12 @@ __attribute__((noinline)) void mark_reachable(const ScanRoots& roots, LiveBlock*
   auto* work = static_cast<std::uint32_t*>(map_memory(sizeof(std::uint32_t) * (count + 1)));
   if (!work) return;
   Marker marker(blocks, count, reachable, work);
+  volatile char here = 0;
+  const auto sp = reinterpret_cast<std::uintptr_t>(&here) & ~std::uintptr_t{7};
+  for_readable(roots, AddressRange{sp, roots.self_stack_hi}, [&](std::uintptr_t lo, std::uintptr_t hi) {
+    marker.scan(lo, hi);
+    marker.drain();
+  });
   for (std::size_t i = 0; i < roots.root_count; ++i) {
     for_readable(roots, roots.roots[i], [&](std::uintptr_t lo, std::uintptr_t hi) {
       marker.scan(lo, hi);

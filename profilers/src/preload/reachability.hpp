@@ -27,6 +27,7 @@ struct ScanRoots {
   AddressRange* roots = nullptr;
   std::size_t root_count = 0;
   std::size_t capacity = 0;
+  std::uintptr_t self_stack_hi = 0;  // top of the calling thread's stack
 };
 
 // False when the memory for the lists could not be mapped.
