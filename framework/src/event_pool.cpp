@@ -263,9 +263,10 @@ Event* EventPool::acquire_locked_pool() {
 }
 
 void EventPool::release_locked_pool(Event* event) {
-  reset_for_reuse(event);
   {
+    // As naive pools do, the event is reset under the one lock too.
     std::lock_guard lock(free_list_mutex_);
+    reset_for_reuse(event);
     ++locked_counters_.releases;
     if (!no_reuse_ && free_list_.size() < options_.mutex_pool_capacity) {
       free_list_.push_back(event);

@@ -15,7 +15,7 @@
 namespace vigil::framework {
 
 struct PoolProbeOptions {
-  std::uint64_t requests = 200'000;   // per thread-count run, split over threads
+  std::uint64_t requests = 1'000'000; // per thread-count run, split over threads
   unsigned threads = 2;               // runs at 1 thread and, if > 1, at this count
   std::size_t events_per_request = 4; // events held at once by one request
   std::size_t batch_requests = 128;   // requests per timed batch
