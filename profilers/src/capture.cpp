@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string_view>
 
@@ -126,8 +127,12 @@ std::string to_string(SnapshotTrigger t) {
 }
 
 Capture read_capture_file(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw CaptureError("cannot open capture " + file.string());
+  std::ifstream file_in(file, std::ios::binary);
+  if (!file_in) throw CaptureError("cannot open capture " + file.string());
+  std::string content((std::istreambuf_iterator<char>(file_in)), std::istreambuf_iterator<char>());
+  // A process killed while writing leaves a cut last line: ignore it.
+  content.erase(content.find_last_of('\n') == std::string::npos ? 0 : content.find_last_of('\n') + 1);
+  std::istringstream in(content);
   Capture cap;
   cap.file = file;
   std::string line;

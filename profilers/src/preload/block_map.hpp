@@ -28,6 +28,10 @@ struct LiveBlock {
 class BlockMap {
  public:
   void insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& info);
+  // False when `p` is surely not tracked (its shard is empty): lock-free.
+  bool may_hold(std::uintptr_t p) const {
+    return shards_[hash(p) >> (64 - kShardBits)].live.load(std::memory_order_relaxed) != 0;
+  }
   // Removes `p`; false when it is not tracked.
   bool remove(std::uintptr_t p, LiveBlock* out);
 

@@ -19,12 +19,15 @@ void sample_weights(ThreadState& t, std::size_t size, std::uint64_t* bytes, std:
 __attribute__((always_inline)) inline void on_allocated(void* p, std::size_t size, void* entry_frame) {
   if (p == nullptr || g_state.load(std::memory_order_relaxed) != State::Enabled) return;
   ThreadState& t = t_thread;
-  if (t.in_tracker) return;
   std::uint64_t bytes = size, blocks = 1;
   if (g_config.sample_bytes != 0) {
+    // Sampling fast path: one subtraction, nothing else, for most calls.
     t.bytes_until_sample -= static_cast<std::int64_t>(size);
     if (t.sampler_ready && t.bytes_until_sample > 0) return;
+    if (t.in_tracker) return;
     sample_weights(t, size, &bytes, &blocks);
+  } else if (t.in_tracker) {
+    return;
   }
   record_allocation(p, size, bytes, blocks, entry_frame);
 }

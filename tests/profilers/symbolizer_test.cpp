@@ -1,0 +1,109 @@
+// Symbolizes addresses of this very test program, with a module map built
+// the way the preload builds it (dl_iterate_phdr).
+#include <gtest/gtest.h>
+
+#include <link.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "vigil/profilers/symbolizer.hpp"
+
+namespace vp = vigil::profilers;
+
+namespace {
+
+std::vector<vp::Module> own_modules() {
+  std::vector<vp::Module> modules;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        auto* out = static_cast<std::vector<vp::Module>*>(data);
+        vp::Module m;
+        m.bias = info->dlpi_addr;
+        if (info->dlpi_name && *info->dlpi_name) {
+          m.path = info->dlpi_name;
+        } else {
+          char exe[4096];
+          const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+          m.path.assign(exe, n > 0 ? static_cast<std::size_t>(n) : 0);
+        }
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const auto& ph = info->dlpi_phdr[i];
+          if (ph.p_type != PT_LOAD) continue;
+          vp::Module::Range r;
+          r.start = info->dlpi_addr + ph.p_vaddr;
+          r.end = r.start + ph.p_memsz;
+          r.readable = ph.p_flags & PF_R;
+          r.writable = ph.p_flags & PF_W;
+          r.executable = ph.p_flags & PF_X;
+          m.ranges.push_back(r);
+        }
+        out->push_back(std::move(m));
+        return 0;
+      },
+      &modules);
+  return modules;
+}
+
+namespace outer {
+__attribute__((noinline)) std::uint64_t return_address_here() {
+  return reinterpret_cast<std::uint64_t>(__builtin_return_address(0));
+}
+}  // namespace outer
+
+__attribute__((noinline)) std::uint64_t caller_of_return_address() {
+  const std::uint64_t a = outer::return_address_here();  // the line checked below
+  asm volatile("" ::: "memory");
+  return a;
+}
+constexpr int kCallLine = __LINE__ - 4;
+
+}  // namespace
+
+TEST(Symbolizer, NamesFunctionFileAndLineOfAReturnAddress) {
+  vp::Symbolizer sym(own_modules());
+  const std::uint64_t address = caller_of_return_address();
+  const auto frames = sym.symbolize(address);
+  ASSERT_FALSE(frames.empty());
+  const auto& f = frames.back();
+  EXPECT_NE(f.function.find("caller_of_return_address"), std::string::npos) << f.function;
+  EXPECT_TRUE(f.file.ends_with("symbolizer_test.cpp")) << f.file;
+  EXPECT_EQ(frames.front().line, kCallLine);
+  EXPECT_FALSE(f.module.empty());
+  EXPECT_EQ(sym.symbolize(address).size(), frames.size());  // cached, same answer
+  const auto report = frames.front().to_report_frame();
+  EXPECT_EQ(report.line, kCallLine);
+  EXPECT_EQ(report.function, frames.front().function);
+}
+
+TEST(Symbolizer, FallsBackToModuleAndOffsetOrRawAddress) {
+  vp::Symbolizer sym(own_modules());
+  const auto unknown = sym.symbolize(0x10);
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_TRUE(unknown[0].function.empty());
+  EXPECT_TRUE(unknown[0].module.empty());
+  EXPECT_EQ(unknown[0].offset, 0x10u);
+  // libc has symbols but (usually) no line info here: module and offset remain.
+  const auto libc = sym.symbolize(reinterpret_cast<std::uint64_t>(&::getpid) + 1);
+  ASSERT_FALSE(libc.empty());
+  EXPECT_NE(libc[0].module.find("libc"), std::string::npos) << libc[0].module;
+  EXPECT_GT(libc[0].offset, 0u);
+}
+
+TEST(Symbolizer, DropsAllocatorFrames) {
+  vp::SymbolizedFrame f;
+  f.function = "operator new(unsigned long)";
+  EXPECT_TRUE(vp::Symbolizer::is_allocator_frame(f));
+  f.function = "malloc";
+  EXPECT_TRUE(vp::Symbolizer::is_allocator_frame(f));
+  f.function = "my_malloc_wrapper";
+  EXPECT_FALSE(vp::Symbolizer::is_allocator_frame(f));
+  f.module = "/x/libvigil_preload.so";
+  EXPECT_TRUE(vp::Symbolizer::is_allocator_frame(f));
+}
+
+TEST(Symbolizer, Demangles) {
+  EXPECT_EQ(vp::demangle("_ZN3foo3barEv"), "foo::bar()");
+  EXPECT_EQ(vp::demangle("plain_c"), "plain_c");
+  EXPECT_EQ(vp::demangle("_Zgarbage"), "_Zgarbage");
+}
