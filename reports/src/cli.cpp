@@ -56,7 +56,8 @@ int run_validate(const std::vector<std::string>& files, std::ostream& out, std::
   int code = kExitClean;
   for (const auto& file : files) {
     try {
-      out << file << ": ok (" << summary_line(read_report(file)) << ")\n";
+      const std::string summary = summary_line(read_report(file));
+      out << file << ": ok (" << summary << ")\n";
     } catch (const ReportError& e) {
       code = bad_input(err, e.what());
     }

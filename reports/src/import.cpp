@@ -1,6 +1,7 @@
 #include "vigil/reports/import.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string_view>
 
@@ -37,17 +38,19 @@ double ns_per_unit(const std::string& unit) {
   throw ReportError(fmt::format("unknown benchmark time_unit \"{}\"", unit));
 }
 
-// Direction of a user counter, guessed from its name: rates and ratios are
-// better higher, allocations, bytes and times better lower; anything else is
-// reported but not judged.
+// Direction of a user counter, guessed from its name: rates, hits and reuse
+// are better higher; allocations, bytes, misses, errors and times better
+// lower; anything else is reported but not judged (better = none).
 Better counter_direction(const std::string& name) {
-  auto has = [&](std::string_view part) { return name.find(part) != std::string::npos; };
-  if (has("per_second") || has("ratio") || has("rate") || has("throughput") || has("ops")) {
-    return Better::Higher;
-  }
-  if (has("alloc") || has("bytes") || has("_ns") || has("time") || has("latency")) {
-    return Better::Lower;
-  }
+  auto has_any = [&](std::initializer_list<std::string_view> parts) {
+    for (auto part : parts) {
+      if (name.find(part) != std::string::npos) return true;
+    }
+    return false;
+  };
+  if (has_any({"per_second"})) return Better::Higher;
+  if (has_any({"miss", "error", "leak", "alloc", "bytes", "_ns", "time", "latency"})) return Better::Lower;
+  if (has_any({"hit", "reuse", "throughput", "ratio"})) return Better::Higher;
   return Better::None;
 }
 
@@ -107,7 +110,10 @@ Report import_google_benchmark(const json& j) {
     run.real_ns.push_back(b["real_time"].get<double>() * scale);
     run.cpu_ns.push_back(b["cpu_time"].get<double>() * scale);
     for (const auto& [key, value] : b.items()) {
-      if (!is_builtin_key(key) && value.is_number()) run.counters[key].push_back(value.get<double>());
+      // Non-finite counters arrive as null (see read_json_file) and stay NaN.
+      if (is_builtin_key(key)) continue;
+      if (value.is_number()) run.counters[key].push_back(value.get<double>());
+      if (value.is_null()) run.counters[key].push_back(std::nan(""));
     }
   }
 

@@ -324,6 +324,48 @@ Report from_json(const json& j) {
   return r;
 }
 
+namespace {
+
+// Google Benchmark (and other writers) print non-finite numbers as bare NaN,
+// inf or Infinity, which is not JSON; outside strings they become null.
+std::string replace_non_finite_tokens(const std::string& text) {
+  static constexpr std::string_view kTokens[] = {"-Infinity", "Infinity", "-inf", "inf", "-nan", "nan",
+                                                 "-NaN", "NaN"};
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+      continue;
+    }
+    bool replaced = false;
+    for (auto token : kTokens) {
+      if (text.compare(i, token.size(), token) == 0) {
+        out += "null";
+        i += token.size() - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 json read_json_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
@@ -341,7 +383,11 @@ json read_json_file(const std::filesystem::path& path) {
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
-    throw ReportError(fmt::format("{}: not JSON (syntax error at byte {})", path.string(), e.byte));
+    const json lenient = json::parse(replace_non_finite_tokens(text), nullptr, false);
+    if (lenient.is_discarded()) {
+      throw ReportError(fmt::format("{}: not JSON (syntax error at byte {})", path.string(), e.byte));
+    }
+    return lenient;
   }
 }
 

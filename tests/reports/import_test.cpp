@@ -1,5 +1,7 @@
 #include "vigil/reports/import.hpp"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "gbench_fixtures.hpp"
@@ -67,6 +69,23 @@ TEST(Import, LoadAnyDetectsTheFormat) {
   const auto bad = dir.write("bad.json", test::gbench_with_error());
   EXPECT_THROW(load_any_report(bad), ReportError);
   EXPECT_THROW(load_any_report(dir.write("x.json", "[1, 2]")), ReportError);
+}
+
+}  // namespace
+}  // namespace vigil::reports
+
+namespace vigil::reports {
+namespace {
+
+TEST(Import, NonFiniteNumbersFromGoogleBenchmarkAreRead) {
+  test::TempDir dir;
+  std::string text = test::gbench_with_repetitions();
+  const std::string from = "\"bytes_per_second\": 1.0e9";
+  text.replace(text.find(from), from.size(), "\"bytes_per_second\": NaN, \"note\": \"inf NaN\", \"x\": -inf");
+  const Report r = load_any_report(dir.write("gb.json", text));
+  EXPECT_TRUE(std::isnan(r.metrics.at("bench.json/render.bytes_per_second").value));
+  EXPECT_TRUE(std::isnan(r.metrics.at("bench.json/render.x").value));
+  EXPECT_THROW(read_json_file(dir.write("bad.json", "{\"a\": nope}")), ReportError);
 }
 
 }  // namespace
