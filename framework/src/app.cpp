@@ -58,6 +58,9 @@ Worker::Worker(App& app)
 Worker::~Worker() {
   std::lock_guard lock(app_.registry_mutex_);
   std::erase(app_.workers_, this);
+  app_.retired_cache_.hits += cache_.stats().hits;
+  app_.retired_cache_.misses += cache_.stats().misses;
+  app_.retired_cache_.evictions += cache_.stats().evictions;
 }
 
 void Worker::publish() {
@@ -222,6 +225,7 @@ AppStats App::stats() const {
   s.pool_cached_events = pool_.cached_events();
   {
     std::lock_guard lock(registry_mutex_);
+    s.route_cache = retired_cache_;
     for (const Worker* w : workers_) {
       s.route_cache.hits += w->hits_.load(std::memory_order_relaxed);
       s.route_cache.misses += w->misses_.load(std::memory_order_relaxed);

@@ -96,6 +96,16 @@ TEST(App, CountsSessionsPoolReuseAndCacheHits) {
   EXPECT_EQ(h.app.stats().live_sessions, 0);
 }
 
+TEST(App, RouteCacheCountersOutliveTheirWorker) {
+  Harness h;
+  h.run("GET", "/");
+  h.run("GET", "/");
+  h.worker.reset();
+  AppStats s = h.app.stats();
+  EXPECT_EQ(s.route_cache.misses, 1u);
+  EXPECT_EQ(s.route_cache.hits, 1u);
+}
+
 TEST(App, ServerMadeResponsesAreCounted) {
   Harness h;
   h.app.count_response(431);

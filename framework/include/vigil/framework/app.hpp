@@ -171,6 +171,7 @@ class App {
 
   mutable std::mutex registry_mutex_;
   std::vector<const Worker*> workers_;
+  RouteCacheStats retired_cache_;  // counters of workers already gone
   std::vector<const Session*> sessions_;
 };
 

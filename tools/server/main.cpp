@@ -1,0 +1,181 @@
+// vigil-server: the reference core on the network.
+//
+// The FIRST line of stdout is the port number alone (useful with --port 0),
+// so that tools starting the server can read it.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "vigil/framework/app.hpp"
+#include "vigil/framework/defects.hpp"
+#include "vigil/framework/http/app_service.hpp"
+#include "vigil/framework/http/server.hpp"
+#include "vigil/reports/report.hpp"
+
+namespace {
+
+using vigil::framework::AppStats;
+namespace http = vigil::framework::http;
+namespace reports = vigil::reports;
+
+// The run's counters as a vigil.report/1 report; the verdict fails when the
+// pipeline answered with 5xx (it never should).
+reports::Report make_run_report(const AppStats& s, const nlohmann::json& config) {
+  reports::Report r = reports::make_report("server");
+  r.config = config;
+  std::uint64_t server_errors = 0;
+  for (auto [code, n] : s.responses_by_status) {
+    if (code >= 500) server_errors += n;
+  }
+  std::uint64_t lookups = s.route_cache.hits + s.route_cache.misses;
+  r.set_metric("server.requests", static_cast<double>(s.requests), "requests", reports::Better::None);
+  r.set_metric("server.responses_5xx", static_cast<double>(server_errors), "responses",
+               reports::Better::Lower);
+  r.set_metric("pool.reuse_ratio", s.pool.reuse_ratio(), "ratio", reports::Better::Higher);
+  r.set_metric("route_cache.hit_ratio",
+               lookups == 0 ? 0.0 : static_cast<double>(s.route_cache.hits) / static_cast<double>(lookups),
+               "ratio", reports::Better::Higher);
+  r.set_metric("arena.bytes_reserved", static_cast<double>(s.arena_bytes_reserved), "bytes",
+               reports::Better::Lower);
+  if (server_errors > 0) {
+    reports::Finding f;
+    f.kind = "server-error";
+    f.message = fmt::format("{} responses with status 5xx", server_errors);
+    f.count = static_cast<double>(server_errors);
+    r.add_finding(std::move(f));
+  }
+  r.verdict = r.has_error_findings() ? reports::Verdict::Fail : reports::Verdict::Pass;
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"vigil-server: the Vigil reference HTTP/1.1 server"};
+  http::ServerOptions options;
+  std::vector<std::string> defect_names;
+  std::string json_path;
+  bool list_defects = false;
+  std::size_t header_timeout_ms = 10'000, idle_timeout_ms = 60'000, grace_ms = 10'000;
+  cli.add_option("--host", options.host, "Numeric address to listen on")->capture_default_str();
+  cli.add_option("--port", options.port, "Port; 0 picks a free one (printed on the first line)")
+      ->capture_default_str();
+  cli.add_option("--threads", options.threads, "Event loops (0: one per core)")->capture_default_str();
+  cli.add_option("--defect", defect_names, "Switch on a defect of the catalog (repeatable)");
+  cli.add_flag("--list-defects", list_defects, "List the defect catalog and exit");
+  cli.add_option("--max-body", options.limits.max_body_bytes, "Largest request body in bytes (413 above)")
+      ->capture_default_str();
+  cli.add_option("--max-head", options.limits.max_head_bytes,
+                 "Largest request line + headers in bytes (431 above)")
+      ->capture_default_str();
+  cli.add_option("--max-headers", options.limits.max_headers, "Most header fields (431 above), at most 100")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cli.add_option("--header-timeout-ms", header_timeout_ms, "Deadline for a request head (slowloris)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--idle-timeout-ms", idle_timeout_ms, "Idle keep-alive connections close after this")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--shutdown-grace-ms", grace_ms, "Time requests in flight get on SIGINT/SIGTERM")
+      ->capture_default_str();
+  cli.add_option("--json", json_path, "Write a vigil.report/1 report of the run on shutdown");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "vigil-server: " << e.what() << " (see --help)\n";
+    return reports::kExitBadInput;
+  }
+  if (list_defects) {
+    std::cout << vigil::framework::format_defect_catalog();
+    return reports::kExitClean;
+  }
+  std::string error;
+  auto defects = vigil::framework::DefectSet::parse(defect_names, error);
+  if (!defects) {
+    std::cerr << "vigil-server: " << error << "\n";
+    return reports::kExitBadInput;
+  }
+  options.timeouts.header = std::chrono::milliseconds(header_timeout_ms);
+  options.timeouts.idle = std::chrono::milliseconds(idle_timeout_ms);
+  options.timeouts.shutdown_grace = std::chrono::milliseconds(grace_ms);
+
+  // SIGINT/SIGTERM are taken synchronously by one thread (every thread
+  // started from here inherits the mask), which asks the server to stop.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  vigil::framework::App app(*defects);
+  http::AppService service(app);
+  http::Server server(options, service);
+  try {
+    server.listen();
+  } catch (const std::exception& e) {
+    std::cerr << "vigil-server: " << e.what() << "\n";
+    return reports::kExitBadInput;
+  }
+  std::cout << server.port() << "\n"
+            << fmt::format("vigil-server listening on http://{}:{}/ ({} threads, defects: {})\n",
+                           options.host, server.port(), server.threads(),
+                           defects->empty() ? "none" : fmt::format("{}", fmt::join(defects->names(), ", ")))
+            << std::flush;
+
+  std::atomic<bool> done{false};
+  std::thread signal_waiter([&] {
+    timespec tick{0, 100'000'000};
+    while (!done.load()) {
+      int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+      if (sig == SIGINT || sig == SIGTERM) {
+        server.stop();
+        return;
+      }
+    }
+  });
+  int exit_code = reports::kExitClean;
+  try {
+    server.run();
+  } catch (const std::exception& e) {
+    std::cerr << "vigil-server: " << e.what() << "\n";
+    exit_code = reports::kExitProblem;
+  }
+  done = true;
+  signal_waiter.join();
+
+  AppStats stats = app.stats();
+  std::cout << fmt::format("vigil-server stopped: {} requests, pool reuse {:.3f}, route cache {} hits / {} misses\n",
+                           stats.requests, stats.pool.reuse_ratio(), stats.route_cache.hits,
+                           stats.route_cache.misses);
+  nlohmann::json config = {{"host", options.host},
+                           {"port", server.port()},
+                           {"threads", server.threads()},
+                           {"defects", defects->names()},
+                           {"max_body", options.limits.max_body_bytes},
+                           {"header_timeout_ms", header_timeout_ms},
+                           {"idle_timeout_ms", idle_timeout_ms}};
+  reports::Report report = make_run_report(stats, config);
+  if (!json_path.empty()) {
+    try {
+      reports::write_report(report, json_path);
+    } catch (const std::exception& e) {
+      std::cerr << "vigil-server: " << e.what() << "\n";
+      return reports::kExitBadInput;
+    }
+  }
+  if (exit_code == reports::kExitClean && report.verdict == reports::Verdict::Fail) {
+    exit_code = reports::kExitProblem;
+  }
+  return exit_code;
+}
