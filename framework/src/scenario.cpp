@@ -91,16 +91,23 @@ void RequestGenerator::next_api(SyntheticRequest& r) {
   r.headers.add("User-Agent", "vigil-leak-test/1");
   r.headers.add("Accept", "application/json");
   const std::uint64_t pick = random();
-  const std::uint64_t id = 1 + (pick >> 8) % 500;
+  // Ids as real APIs hand them out (UUIDs), from a bounded set of 100 users.
+  char id[40];
+  const std::uint64_t user = mix(1 + (pick >> 8) % 100);
+  const auto id_end = fmt::format_to_n(id, sizeof id, "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", user >> 32,
+                                       (user >> 16) & 0xffff, (user >> 4) & 0xfff, user & 0xfff,
+                                       (user * 0x9e3779b97f4a7c15ULL) >> 16);
+  const std::string_view user_id(id, static_cast<std::size_t>(id_end.out - id));
+  const std::uint64_t n = (pick >> 40) % 500;
   switch (pick % 8) {
     case 0: r.path = "/"; break;
     case 1: r.path = "/json"; break;
     case 2:
-      fmt::format_to(std::back_inserter(r.path), "/users/{}", id);
-      fmt::format_to(std::back_inserter(r.query), "fields=name%2Cemail&page={}", id % 7);
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", user_id);
+      fmt::format_to(std::back_inserter(r.query), "fields=name%2Cemail&page={}", n % 7);
       break;
     case 3:
-      fmt::format_to(std::back_inserter(r.path), "/users/{}", id);
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", user_id);
       r.headers.add("X-Request-Id", "client-req-0001");
       r.headers.add("Origin", "https://app.example.test");
       break;
@@ -115,11 +122,11 @@ void RequestGenerator::next_api(SyntheticRequest& r) {
       r.path = "/json";
       break;
     case 6:
-      fmt::format_to(std::back_inserter(r.path), "/no/such/page-{}", id % 9);  // 404
+      fmt::format_to(std::back_inserter(r.path), "/no/such/page-{}", n % 9);  // 404
       break;
     default:  // CORS preflight
       r.method = Method::OPTIONS;
-      fmt::format_to(std::back_inserter(r.path), "/users/{}", id);
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", user_id);
       r.headers.add("Origin", "https://app.example.test");
       r.headers.add("Access-Control-Request-Method", "POST");
       break;

@@ -1,6 +1,7 @@
 #include "vigil/profilers/leak_analysis.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <utility>
@@ -85,7 +86,8 @@ LeakSeries leak_series_from_capture(const Capture& capture, std::vector<const Sn
       series.sites[it->second].live_blocks[i] = static_cast<double>(c.live_blocks);
     }
   }
-  if (capture.exit) {
+  // Sampling mode writes an unscanned exit record: nothing to classify.
+  if (capture.exit && capture.exit->scanned) {
     std::vector<SiteExit> exits;
     for (const ExitSite& e : capture.exit->sites) {
       exits.push_back({.site = e.site,
@@ -122,6 +124,21 @@ std::string folded_stacks(const Snapshot& snapshot, const StackOf& stack_of) {
   std::string out;
   for (const auto& [stack, bytes] : lines) out += fmt::format("{} {}\n", stack, bytes);
   return out;
+}
+
+std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stack_of) {
+  if (!series.exit) return 0;
+  std::size_t moved = 0;
+  for (SiteExit& e : *series.exit) {
+    if (e.unreachable_blocks == 0) continue;
+    const std::vector<reports::Frame> stack = stack_of(e.site);
+    if (stack.empty() || stack.front().function != "_dl_allocate_tls") continue;
+    e.reachable_bytes += e.unreachable_bytes;
+    e.reachable_blocks += e.unreachable_blocks;
+    e.unreachable_bytes = e.unreachable_blocks = 0;
+    ++moved;
+  }
+  return moved;
 }
 
 LeakAnalysis analyse_leaks(const LeakSeries& series, const GrowthOptions& options) {
@@ -226,6 +243,21 @@ void add_leak_results(reports::Report& report, const LeakSeries& series,
     f.extra = {{"threads_per_cycle", analysis.threads.fit.slope},
                {"threads_final", last_or_zero(series.threads)},
                {"fit", fit_json(analysis.threads.fit)}};
+    // Each leaked thread keeps what started it (std::thread's state, its
+    // TLS): the growing site whose blocks grow at the threads' pace names it.
+    const SiteGrowth* starter = nullptr;
+    const double pace = analysis.threads.fit.slope;
+    for (const SiteGrowth& g : analysis.growing_sites) {
+      if (std::abs(g.blocks_per_cycle - pace) > 0.25 * pace) continue;
+      if (!starter || std::abs(g.blocks_per_cycle - pace) < std::abs(starter->blocks_per_cycle - pace)) {
+        starter = &g;
+      }
+    }
+    if (starter) {
+      f.stack = stack_of(starter->site);
+      f.message += fmt::format(", started at {}", where(f.stack));
+      f.extra["site"] = starter->site;
+    }
     report.add_finding(std::move(f));
   }
 
@@ -237,8 +269,9 @@ void add_leak_results(reports::Report& report, const LeakSeries& series,
         f.kind = "leak";
         f.severity = Severity::Error;
         f.stack = stack_of(e.site);
-        f.message = fmt::format("{:.0f} bytes in {:.0f} blocks unreachable at exit, allocated at {}",
-                                e.unreachable_bytes, e.unreachable_blocks, where(f.stack));
+        f.message = fmt::format("{:.0f} bytes in {:.0f} block{} unreachable at exit, allocated at {}",
+                                e.unreachable_bytes, e.unreachable_blocks,
+                                e.unreachable_blocks == 1 ? "" : "s", where(f.stack));
         f.bytes = e.unreachable_bytes;
         f.count = e.unreachable_blocks;
         f.extra = {{"site", e.site}, {"at_exit", "unreachable"}};
@@ -255,8 +288,9 @@ void add_leak_results(reports::Report& report, const LeakSeries& series,
       f.kind = "still-reachable";
       f.severity = Severity::Info;
       f.stack = stack_of(e.site);
-      f.message = fmt::format("{:.0f} bytes in {:.0f} blocks still reachable at exit, allocated at {}",
-                              e.reachable_bytes, e.reachable_blocks, where(f.stack));
+      f.message = fmt::format("{:.0f} bytes in {:.0f} block{} still reachable at exit, allocated at {}",
+                              e.reachable_bytes, e.reachable_blocks,
+                              e.reachable_blocks == 1 ? "" : "s", where(f.stack));
       f.bytes = e.reachable_bytes;
       f.count = e.reachable_blocks;
       f.extra = {{"site", e.site}, {"at_exit", "reachable"}};

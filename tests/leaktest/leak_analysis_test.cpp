@@ -89,7 +89,25 @@ TEST(LeakAnalysis, GrowingThreadsAreAThreadLeak) {
   add_leak_results(r, run, a, stack_of);
   EXPECT_EQ(count_kind(r, "thread-leak", reports::Severity::Error), 1u);
   EXPECT_NEAR(r.metrics.at("leak.threads_growth").value, 1.0, 1e-9);
+  // No growing site keeps one block per thread: the finding has no stack.
+  const auto thread_leak = std::find_if(r.findings.begin(), r.findings.end(),
+                                        [](const auto& f) { return f.kind == "thread-leak"; });
+  EXPECT_TRUE(thread_leak->stack.empty());
   EXPECT_DOUBLE_EQ(r.metrics.at("leak.threads_final").value, 2.0 + kCycles - 1);
+}
+
+TEST(LeakAnalysis, ThreadLeakNamesTheSiteGrowingAtItsPace) {
+  LeakSeries run = sample_run(true);
+  run.sites.push_back(site(9, [](double i) { return 304.0 * i; }, 304));  // one block per thread
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  reports::Report r;
+  add_leak_results(r, run, a, stack_of);
+  const auto thread_leak = std::find_if(r.findings.begin(), r.findings.end(),
+                                        [](const auto& f) { return f.kind == "thread-leak"; });
+  ASSERT_NE(thread_leak, r.findings.end());
+  ASSERT_FALSE(thread_leak->stack.empty());
+  EXPECT_EQ(thread_leak->stack[0].function, "allocator_9");
+  EXPECT_EQ(thread_leak->extra.at("site"), 9u);
 }
 
 TEST(LeakAnalysis, ExitScanSplitsUnreachableFromReachable) {
@@ -115,6 +133,22 @@ TEST(LeakAnalysis, ExitScanSplitsUnreachableFromReachable) {
   EXPECT_EQ(unreachable->stack.at(0).function, "allocator_2");
   EXPECT_DOUBLE_EQ(*unreachable->bytes, 640);
   EXPECT_DOUBLE_EQ(r.metrics.at("leak.unreachable_blocks").value, 5);
+}
+
+TEST(LeakAnalysis, GlibcThreadCacheTlsIsNotALeak) {
+  LeakSeries run = sample_run(false);
+  run.exit = std::vector<SiteExit>{{.site = 4, .unreachable_bytes = 336, .unreachable_blocks = 1},
+                                   {.site = 5, .unreachable_bytes = 64, .unreachable_blocks = 1}};
+  const StackOf stacks = [](std::uint64_t site) {
+    std::vector<reports::Frame> frames(2);
+    frames[0].function = site == 4 ? "_dl_allocate_tls" : "make_widget";
+    frames[1].function = "main";
+    return frames;
+  };
+  EXPECT_EQ(reclassify_runtime_internals(run, stacks), 1u);
+  EXPECT_DOUBLE_EQ(run.exit->at(0).unreachable_bytes, 0);
+  EXPECT_DOUBLE_EQ(run.exit->at(0).reachable_bytes, 336);
+  EXPECT_DOUBLE_EQ(run.exit->at(1).unreachable_bytes, 64);  // a real leak stays one
 }
 
 TEST(LeakAnalysis, CleanRunHasNoErrorFindings) {

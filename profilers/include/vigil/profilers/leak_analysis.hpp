@@ -65,7 +65,8 @@ using StackOf = std::function<std::vector<reports::Frame>(std::uint64_t site)>;
 
 // Adds the leak-test metrics, series and findings of `analysis` to `report`:
 //  - a "leak" error per growing site (bytes and blocks per cycle, stack, fit);
-//  - a "thread-leak" error when live threads grow steadily;
+//  - a "thread-leak" error when live threads grow steadily, with the stack of
+//    the growing site whose blocks grow at the same pace (what starts them);
 //  - a "leak" error per site with unreachable blocks at exit; an "info"
 //    finding per site still reachable at exit that did not grow;
 //  - a "leak" warning when the total grows steadily and no site explains it.
@@ -88,6 +89,13 @@ LeakSeries leak_series_from_capture(const Capture& capture,
 // per stack, "root;...;allocating_function bytes", largest first; stacks with
 // the same frames are merged. `stack_of` gives frames innermost first.
 std::string folded_stacks(const Snapshot& snapshot, const StackOf& stack_of);
+
+// Moves to "still reachable" the unreachable blocks that the C runtime keeps
+// where no conservative scan can see them: glibc keeps the TLS block of an
+// exited thread in its cache of thread stacks (mmap'ed, not a root), and a
+// parked thread's own TLS is referenced only from its thread descriptor.
+// Returns the number of sites reclassified.
+std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stack_of);
 
 // One line naming a stack's allocating function, e.g. "leaky_loop (leak.cpp:12)".
 std::string describe_frame(const reports::Frame& frame);
