@@ -187,6 +187,15 @@ TEST(Preload, SplitsUnfreedMemoryIntoUnreachableAndReachable) {
   EXPECT_GE(cap.exit->unreachable_bytes(), 1000u);
 }
 
+TEST(Preload, WritesTheExitReportWhenAThreadCallsExit) {
+  const TargetRun run = run_target("exit-thread", {"exit-from-thread"});
+  ASSERT_TRUE(run.result.ok()) << run.result.describe();
+  const auto& cap = run.capture;
+  ASSERT_TRUE(cap.exit.has_value());
+  EXPECT_EQ(sum_exit(*cap.exit, sites_of(cap, "keep_reachable")).reachable_bytes, 2000u);
+  EXPECT_EQ(sum_exit(*cap.exit, sites_of(cap, "leak_unreachable")).unreachable_bytes, 1000u);
+}
+
 TEST(Preload, SymbolizesTheAllocatingFunctionWithFileAndLine) {
   const TargetRun run = run_target("symbols", {"leaks"});
   ASSERT_TRUE(run.result.ok());

@@ -192,6 +192,15 @@ int main(int argc, char** argv) {
   if (mode == "cycles") return run_cycles(std::atoi(arg));
   if (mode == "timer") return run_timer(std::atoi(arg));
   if (mode == "exit3") return 3;
+  if (mode == "exit-from-thread") {
+    // exit() from a worker while main waits: the exit report still runs.
+    keep_reachable();
+    leak_unreachable();
+    scrub_stack();
+    std::thread worker([] { std::exit(0); });
+    worker.join();
+    return 8;
+  }
   if (mode == "abort") std::abort();
   if (mode == "exec") {
     // Allocate, then become a new image of this program: "cycles 2".
