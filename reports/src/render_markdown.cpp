@@ -42,6 +42,14 @@ std::string finding_line(const Finding& f) {
   return line + "\n";
 }
 
+// "5%", "0% (> 0.5)" with an absolute floor, "—" when not gated.
+std::string threshold_cell(const MetricChange& c) {
+  if (!c.rule.gate || c.better == Better::None) return "—";
+  std::string text = fmt::format("{:g}%", c.rule.relative * 100);
+  if (c.rule.absolute > 0) text += fmt::format(" (> {:g})", c.rule.absolute);
+  return text;
+}
+
 }  // namespace
 
 std::string render_markdown(const Report& r) {
@@ -81,7 +89,7 @@ std::string render_markdown(const DiffResult& d) {
     return fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", cell(c.name), format_value(c.base),
                        format_value(c.current), format_relative(c),
                        c.p_value ? fmt::format("{:.3f}", *c.p_value) : "",
-                       c.rule.gate && c.better != Better::None ? fmt::format("{:g}%", c.rule.relative * 100) : "—",
+                       threshold_cell(c),
                        status_cell(c, before_after));
   };
   // What moved goes first; everything else folds away to keep CI summaries short.
