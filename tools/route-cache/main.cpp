@@ -1,0 +1,216 @@
+// vigil-route-cache: route-cache latency and hit rate under access patterns,
+// and every cached answer checked against the uncached router.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "vigil/framework/defects.hpp"
+#include "vigil/framework/route_cache_probe.hpp"
+#include "vigil/framework/route_table.hpp"
+#include "vigil/reports/progress.hpp"
+#include "vigil/reports/report.hpp"
+#include "vigil/reports/statistics.hpp"
+
+namespace fw = vigil::framework;
+namespace rp = vigil::reports;
+
+namespace {
+
+struct Options {
+  std::string pattern = "all";
+  std::string routes_file;
+  std::string paths_file;
+  std::size_t paths_per_route = 50;
+  double min_hit_rate = 0.8;
+  bool collide = false;
+  bool explain = false;
+};
+
+struct Run {
+  fw::PatternResult result;
+  double cached_p50, cached_p99, uncached_p50;
+};
+
+int bad_input(const std::string& why) {
+  fmt::print(stderr, "vigil-route-cache: {}\n", why);
+  return rp::kExitBadInput;
+}
+
+rp::Report build_report(const Options& o, const fw::ProbeConfig& config, std::size_t routes,
+                        std::size_t requests, const std::vector<Run>& runs,
+                        const std::vector<fw::ProbeFinding>& findings) {
+  rp::Report report = rp::make_report("route-cache");
+  report.config = {{"pattern", o.pattern},
+                   {"routes_file", o.routes_file},
+                   {"paths_file", o.paths_file},
+                   {"routes", routes},
+                   {"requests", requests},
+                   {"capacity", config.capacity},
+                   {"lookups", config.lookups},
+                   {"seed", config.seed},
+                   {"collide", o.collide},
+                   {"min_hit_rate", o.min_hit_rate},
+                   {"defects", config.defects.names()}};
+  std::uint64_t wrong = 0;
+  std::size_t max_size = 0;
+  for (const auto& run : runs) {
+    const auto& r = run.result;
+    const std::string prefix = fmt::format("route_cache.{}.", fw::to_string(r.pattern));
+    report.set_metric(prefix + "hit_rate", r.hit_rate, "ratio", rp::Better::Higher);
+    report.set_metric(prefix + "lookup_p50_ns", run.cached_p50, "ns", rp::Better::Lower);
+    report.set_metric(prefix + "lookup_p99_ns", run.cached_p99, "ns", rp::Better::Lower);
+    report.set_metric(prefix + "uncached_p50_ns", run.uncached_p50, "ns", rp::Better::Lower);
+    report.set_metric(prefix + "evictions", static_cast<double>(r.evictions), "entries", rp::Better::None);
+    report.set_metric(prefix + "max_size", static_cast<double>(r.max_size), "entries", rp::Better::Lower);
+    report.set_metric(prefix + "wrong_answers", static_cast<double>(r.wrong_answers), "answers", rp::Better::Lower);
+    report.series[prefix + "size"] = rp::Series{"lookup", "entries", r.size_over_time};
+    wrong += r.wrong_answers;
+    max_size = std::max(max_size, r.max_size);
+  }
+  report.set_metric("route_cache.wrong_answers", static_cast<double>(wrong), "answers", rp::Better::Lower);
+  report.set_metric("route_cache.max_size", static_cast<double>(max_size), "entries", rp::Better::Lower);
+  for (const auto& f : findings) {
+    rp::Finding finding;
+    finding.kind = f.kind;
+    finding.severity = rp::Severity::Error;
+    finding.message = f.message;
+    finding.count = f.count;
+    report.add_finding(std::move(finding));
+  }
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    for (const auto& e : runs[i].result.wrong_examples) {
+      for (auto& f : report.findings) {
+        if (f.kind != "wrong-answer" || !f.message.starts_with(fw::to_string(runs[i].result.pattern))) continue;
+        f.extra["examples"].push_back({{"request", e.request}, {"expected", e.expected}, {"got", e.got}});
+      }
+    }
+  }
+  report.verdict = findings.empty() ? rp::Verdict::Pass : rp::Verdict::Fail;
+  return report;
+}
+
+void print_summary(const fw::ProbeConfig& config, const std::vector<Run>& runs,
+                   const std::vector<fw::ProbeFinding>& findings) {
+  fmt::print("{:<11} {:>8} {:>11} {:>11} {:>13} {:>9} {:>7}\n", "pattern", "hit rate", "p50 ns",
+             "p99 ns", "uncached p50", "max size", "wrong");
+  for (const auto& run : runs) {
+    const auto& r = run.result;
+    fmt::print("{:<11} {:>8.3f} {:>11.1f} {:>11.1f} {:>13.1f} {:>9} {:>7}\n", fw::to_string(r.pattern),
+               r.hit_rate, run.cached_p50, run.cached_p99, run.uncached_p50, r.max_size, r.wrong_answers);
+  }
+  fmt::print("capacity {}, {} lookups per pattern\n", config.capacity, config.lookups);
+  if (findings.empty()) {
+    fmt::print("\nno findings: every cached answer matched the router, size stayed within capacity\n");
+    return;
+  }
+  fmt::print("\n{} finding(s):\n", findings.size());
+  for (const auto& f : findings) fmt::print("  [{}] {}\n", f.kind, f.message);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vigil-route-cache: route-cache latency and hit rate under access patterns, "
+               "every cached answer checked against the router"};
+  Options o;
+  fw::ProbeConfig config;
+  std::vector<std::string> defect_names;
+  std::string json_path;
+  bool list_defects = false;
+
+  app.add_option("--pattern", o.pattern, "sequential, random, hotspot, zipf or all")
+      ->check(CLI::IsMember({"sequential", "random", "hotspot", "zipf", "all"}));
+  app.add_option("--routes", o.routes_file, "route table, METHOD PATTERN per line (default: the GitHub API set)");
+  app.add_option("--paths", o.paths_file, "requests, METHOD PATH per line (default: generated from the routes)");
+  app.add_option("--paths-per-route", o.paths_per_route, "distinct requests generated per route")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  app.add_option("--capacity", config.capacity, "cache capacity (entries)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}));
+  app.add_option("--lookups", config.lookups, "lookups per pattern")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
+  app.add_option("--seed", config.seed, "seed of the access sequences");
+  app.add_flag("--collide", o.collide, "use a 64-value hash so that keys collide constantly");
+  app.add_option("--min-hit-rate", o.min_hit_rate, "minimum hit rate of the hotspot pattern")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--explain", o.explain, "print the route and parameters each request matches, then exit");
+  app.add_option("--defect", defect_names, "switch on a defect of the core (repeatable)");
+  app.add_flag("--list-defects", list_defects, "list the defects and exit");
+  app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    return rp::kExitClean;
+  } catch (const CLI::ParseError& e) {
+    return bad_input(e.what());
+  }
+  if (list_defects) {
+    std::fputs(fw::format_defect_catalog().c_str(), stdout);
+    return rp::kExitClean;
+  }
+  std::string error;
+  const auto defects = fw::DefectSet::parse(defect_names, error);
+  if (!defects) return bad_input(error);
+  config.defects = *defects;
+  if (o.collide) config.hash = fw::collision_prone_route_cache_hash;
+  if (o.routes_file.empty()) o.routes_file = fw::github_api_routes_file().string();
+
+  const auto table = fw::load_route_table(o.routes_file);
+  if (!table.ok()) return bad_input(table.error);
+  fw::Router router;
+  if (auto refused = fw::add_routes(router, table.lines)) return bad_input(fmt::format("{}: {}", o.routes_file, *refused));
+  if (router.size() == 0) return bad_input(fmt::format("{}: no routes", o.routes_file));
+
+  std::vector<fw::ProbeRequest> requests;
+  if (o.paths_file.empty()) {
+    requests = fw::requests_for_routes(router, o.paths_per_route);
+  } else {
+    const auto paths = fw::load_route_table(o.paths_file);
+    if (!paths.ok()) return bad_input(paths.error);
+    requests = fw::requests_from_table(paths.lines);
+    if (requests.empty()) return bad_input(fmt::format("{}: no requests", o.paths_file));
+  }
+
+  if (o.explain) {
+    for (const auto& r : requests) fmt::print("{}\n", fw::explain_request(router, r));
+    return rp::kExitClean;
+  }
+
+  std::vector<fw::AccessPattern> patterns;
+  if (o.pattern == "all") {
+    patterns.assign(fw::all_access_patterns().begin(), fw::all_access_patterns().end());
+  } else {
+    patterns.push_back(*fw::parse_access_pattern(o.pattern));
+  }
+
+  std::vector<Run> runs;
+  std::vector<fw::ProbeFinding> findings;
+  {
+    rp::ProgressBar bar("route-cache", config.lookups * patterns.size());
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      config.progress = [&bar, &config, i](std::uint64_t done) { bar.update(i * config.lookups + done); };
+      Run run{fw::run_probe(router, requests, patterns[i], config), 0, 0, 0};
+      run.cached_p50 = rp::percentile(run.result.cached_ns, 50);
+      run.cached_p99 = rp::percentile(run.result.cached_ns, 99);
+      run.uncached_p50 = rp::percentile(run.result.uncached_ns, 50);
+      for (auto& f : fw::evaluate_probe(run.result, config.capacity, o.min_hit_rate)) findings.push_back(std::move(f));
+      runs.push_back(std::move(run));
+    }
+    bar.finish();
+  }
+
+  print_summary(config, runs, findings);
+  if (!json_path.empty()) {
+    try {
+      rp::write_report(build_report(o, config, router.size(), requests.size(), runs, findings), json_path);
+    } catch (const rp::ReportError& e) {
+      return bad_input(e.what());
+    }
+  }
+  return findings.empty() ? rp::kExitClean : rp::kExitProblem;
+}
