@@ -4,7 +4,10 @@
 
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -291,4 +294,12 @@ TEST(Preload, ExecStartsANewCaptureForTheNewImage) {
   EXPECT_EQ(run.capture.file, files[1].file);
   EXPECT_TRUE(run.capture.exit.has_value());
   EXPECT_EQ(run.capture.snapshots.size(), 3u);
+}
+
+TEST(CycleMarker, IsANoOpWithoutThePreload) {
+  // The target links the vigil_cycle library and calls vigil_cycle() 3 times.
+  const std::string command = std::string("env -u LD_PRELOAD ") + VIGIL_TEST_TARGET + " cycles 3";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
