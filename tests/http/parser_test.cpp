@@ -7,6 +7,8 @@
 namespace vigil::framework::http {
 namespace {
 
+using namespace std::string_literals;
+
 struct Outcome {
   ParseStatus status;
   int error = 0;
@@ -259,7 +261,7 @@ TEST(ParserErrors, InvalidTokenCharacters) {
   EXPECT_EQ(error_of("GET / HTTP/1.1\r\nX@Y: a\r\nHost: a\r\n\r\n"), 400);
   EXPECT_EQ(error_of("GET / HTTP/1.1\r\n: a\r\nHost: a\r\n\r\n"), 400);
   EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01z\r\n\r\n"), 400);
-  EXPECT_EQ(error_of(std::string("GET / HTTP/1.1\r\nHost: a\r\nX: a\0z\r\n\r\n", 37)), 400);
+  EXPECT_EQ(error_of("GET / HTTP/1.1\r\nHost: a\r\nX: a\0z\r\n\r\n"s), 400);
   EXPECT_EQ(error_of("GET /a\x7f HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
 }
 

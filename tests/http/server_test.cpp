@@ -355,10 +355,11 @@ TEST_F(ServerTest, ShutdownFinishesTheRequestInFlight) {
   Client busy(port_);
   idle.send_all("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(expect_response(idle).status, 200);
-  busy.send_all("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nab");
-  // Give the server's loop a moment to read the head, so that the request is
-  // in flight (and not merely in the socket) when the stop arrives.
-  std::this_thread::sleep_for(200ms);
+  // The interim 100 response proves the server has read the head: the
+  // request is in flight when the stop arrives.
+  busy.send_all("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  ASSERT_EQ(expect_response(busy).status, 100);
+  busy.send_all("ab");
   server_->stop();
   EXPECT_TRUE(idle.closed_by_server());
   busy.send_all("cde");
