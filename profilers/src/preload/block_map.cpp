@@ -4,7 +4,17 @@ namespace vigil::preload {
 
 BlockMap g_blocks;
 
+bool BlockMap::init() {
+  first_tables_ = static_cast<Entry*>(map_memory(sizeof(Entry) * kShards * kFirstCapacity));
+  return first_tables_ != nullptr;
+}
+
 bool BlockMap::grow(Shard& s) {
+  if (s.capacity == 0) {
+    s.table = first_tables_ + static_cast<std::size_t>(&s - shards_) * kFirstCapacity;
+    s.capacity = kFirstCapacity;
+    return true;
+  }
   const std::uint32_t live = s.live.load(std::memory_order_relaxed);
   std::uint32_t capacity = 256;
   while (capacity < live * 4) capacity *= 2;
@@ -17,7 +27,7 @@ bool BlockMap::grow(Shard& s) {
     while (table[j].key != 0) j = (j + 1) & (capacity - 1);
     table[j] = e;
   }
-  unmap_memory(s.table, sizeof(Entry) * s.capacity);
+  if (!in_first_tables(s.table)) unmap_memory(s.table, sizeof(Entry) * s.capacity);
   s.table = table;
   s.capacity = capacity;
   s.used = live;

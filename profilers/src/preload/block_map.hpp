@@ -27,6 +27,9 @@ struct LiveBlock {
 
 class BlockMap {
  public:
+  // Maps the first small table of every shard in one go (one mmap instead of
+  // one per shard); false when memory is not available.
+  bool init();
   void insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& info);
   // False when `p` is surely not tracked (its shard is empty): lock-free.
   bool may_hold(std::uintptr_t p) const {
@@ -55,14 +58,19 @@ class BlockMap {
     std::uint32_t used = 0;  // live + deleted
     Entry* table = nullptr;
   };
-  static constexpr unsigned kShardBits = 12;
+  static constexpr unsigned kShardBits = 10;
+  static constexpr std::uint32_t kFirstCapacity = 64;
   static constexpr std::uint32_t kShards = 1u << kShardBits;
 
   static std::uint64_t hash(std::uintptr_t p) { return (p >> 4) * 0x9E3779B97F4A7C15ULL; }
   Shard& shard_of(std::uint64_t h) { return shards_[h >> (64 - kShardBits)]; }
-  static bool grow(Shard& s);
+  bool grow(Shard& s);
+  bool in_first_tables(const Entry* table) const {
+    return table >= first_tables_ && table < first_tables_ + kShards * kFirstCapacity;
+  }
 
   Shard shards_[kShards];
+  Entry* first_tables_ = nullptr;
 };
 
 extern BlockMap g_blocks;
