@@ -59,6 +59,7 @@ std::string_view wildcard_name(std::string_view rest) {
 
 std::optional<std::string> validate_pattern(std::string_view p) {
   if (p.empty() || p[0] != '/') return std::string("a pattern must start with '/'");
+  if (p.size() > 0xffff) return std::string("a pattern may be at most 65535 bytes");  // 16-bit lengths
   std::vector<std::string_view> names;
   for (std::size_t i = 0; i < p.size(); ++i) {
     const char c = p[i];
