@@ -80,6 +80,9 @@ EventPool::EventPool(DefectSet defects, EventPoolOptions options)
 EventPool::~EventPool() {
   std::lock_guard lock(registry_mutex_);
   for (auto& cache : caches_) {
+    // Pairs with the release of a thread letting go of its cache, so the
+    // events it left are seen whole.
+    (void)cache->owned.load(std::memory_order_acquire);
     for (std::size_t i = 0; i < cache->size(); ++i) delete cache->events[i];
     cache->set_size(0);
   }
