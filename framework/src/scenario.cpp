@@ -13,7 +13,7 @@ namespace vigil::framework {
 namespace {
 
 constexpr std::array<ScenarioInfo, 3> kScenarios{{
-    {Scenario::Api, "api", "mixed API: params, queries, headers, bodies, CORS preflights, 404s"},
+    {Scenario::Api, "api", "mixed API: params, queries, headers, bodies, CORS preflights, 404s, new users"},
     {Scenario::RandomPaths, "random-paths", "a path never seen before on every request"},
     {Scenario::Burst, "burst", "bursts of requests on a few long-lived connections"},
 }};
@@ -91,9 +91,13 @@ void RequestGenerator::next_api(SyntheticRequest& r) {
   r.headers.add("User-Agent", "vigil-leak-test/1");
   r.headers.add("Accept", "application/json");
   const std::uint64_t pick = random();
-  // Ids as real APIs hand them out (UUIDs), from a bounded set of 100 users.
+  // Ids as real APIs hand them out (UUIDs): mostly a bounded set of 100
+  // users, and now and then a user never seen before (new users sign up).
+  // Same-length ids keep the route cache's recycled key strings from
+  // ratcheting up in capacity, which would look like slow growth.
+  const bool new_user = pick % 8 == 6 && (pick & (1ULL << 32)) == 0;
   char id[40];
-  const std::uint64_t user = mix(1 + (pick >> 8) % 100);
+  const std::uint64_t user = new_user ? mix(count_ + (1ULL << 40)) : mix(1 + (pick >> 8) % 100);
   const auto id_end = fmt::format_to_n(id, sizeof id, "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", user >> 32,
                                        (user >> 16) & 0xffff, (user >> 4) & 0xfff, user & 0xfff,
                                        (user * 0x9e3779b97f4a7c15ULL) >> 16);
@@ -122,7 +126,11 @@ void RequestGenerator::next_api(SyntheticRequest& r) {
       r.path = "/json";
       break;
     case 6:
-      fmt::format_to(std::back_inserter(r.path), "/no/such/page-{}", n % 9);  // 404
+      if (new_user) {
+        fmt::format_to(std::back_inserter(r.path), "/users/{}", user_id);
+      } else {
+        fmt::format_to(std::back_inserter(r.path), "/no/such/page-{}", n % 9);  // 404
+      }
       break;
     default:  // CORS preflight
       r.method = Method::OPTIONS;
@@ -139,9 +147,9 @@ void RequestGenerator::next_random_path(SyntheticRequest& r) {
   // Never seen before: a bijection of the request counter, in random order.
   const std::uint64_t unique = mix(count_);
   if (random() % 4 == 0) {
-    fmt::format_to(std::back_inserter(r.path), "/missing/{:x}", unique);  // 404s are cached too
+    fmt::format_to(std::back_inserter(r.path), "/missing/{:016x}", unique);  // 404s are cached too
   } else {
-    fmt::format_to(std::back_inserter(r.path), "/users/{:x}", unique);
+    fmt::format_to(std::back_inserter(r.path), "/users/{:016x}", unique);
   }
 }
 
@@ -174,7 +182,27 @@ AppOptions app_options(const ScenarioOptions& o) {
 
 struct ScenarioRunner::Core {
   explicit Core(const ScenarioOptions& o)
-      : app(o.defects, app_options(o)), worker(app.make_worker()), generator(o.scenario, o.seed) {}
+      : app(o.defects, app_options(o)), worker(app.make_worker()), generator(o.scenario, o.seed) {
+    prewarm_route_cache(o.route_cache_capacity);
+  }
+
+  // Fills every route cache slot once with a path as long as the scenarios'
+  // longest, so the slots' recycled key strings already have their final
+  // capacity: otherwise they ratchet up slowly over the run (bounded, but a
+  // slow rise that blurs the growth of real leaks).
+  void prewarm_route_cache(std::size_t capacity) {
+    auto session = app.open_session("10.255.0.1:40000");
+    http::Response ignored;
+    for (std::size_t i = 0; i < 2 * capacity; ++i) {
+      target.clear();
+      fmt::format_to(std::back_inserter(target), "/users/prewarm-{:036x}", i);
+      http::Request req;
+      req.method = "GET";
+      req.target = req.path = target;
+      app.handle(*worker, *session, req, ignored);
+    }
+    prewarm = app.stats();
+  }
 
   void handle_one() {
     generator.next(request);
@@ -214,6 +242,7 @@ struct ScenarioRunner::Core {
   std::string content_length;
   std::vector<http::Header> headers;
   http::Response response;
+  AppStats prewarm;  // counters after the prewarm, left out of state()
 };
 
 ScenarioRunner::ScenarioRunner(ScenarioOptions options)
@@ -228,11 +257,18 @@ void ScenarioRunner::run(std::size_t n) {
 ScenarioState ScenarioRunner::state() const {
   const AppStats a = core_->app.stats();
   ScenarioState s;
-  s.requests = a.requests;
+  s.requests = a.requests - core_->prewarm.requests;
+  auto status_class = [&s](int status) -> std::uint64_t* {
+    if (status >= 200 && status < 300) return &s.status_2xx;
+    if (status >= 400 && status < 500) return &s.status_4xx;
+    if (status >= 500) return &s.status_5xx;
+    return nullptr;
+  };
   for (const auto& [status, count] : a.responses_by_status) {
-    if (status >= 200 && status < 300) s.status_2xx += count;
-    else if (status >= 400 && status < 500) s.status_4xx += count;
-    else if (status >= 500) s.status_5xx += count;
+    if (std::uint64_t* n = status_class(status)) *n += count;
+  }
+  for (const auto& [status, count] : core_->prewarm.responses_by_status) {
+    if (std::uint64_t* n = status_class(status)) *n -= count;
   }
   s.route_cache_entries = a.route_cache_entries;
   s.arena_bytes_reserved = a.arena_bytes_reserved;

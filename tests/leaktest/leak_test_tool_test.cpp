@@ -122,6 +122,8 @@ TEST_F(LeakTestTool, EachCoreDefectIsALeakNamingItsAllocatingFunction) {
   const DefectCase cases[] = {
       {"event-pool-leak", "api", "200", "Event::own_context_entry"},
       {"route-cache-unbounded", "random-paths", "200", "RouteCache::lookup"},
+      {"route-cache-unbounded", "api", "200", "RouteCache::lookup"},
+      {"arena-no-reset", "api", "200", "Arena::new_block"},
       // BufferHistory::record inlines deque::push_back; until the symbolizer lists
       // every inlined caller, the innermost frame names BufferHistory::Entry's allocator.
       {"history-unbounded", "burst", "200", "BufferHistory"},

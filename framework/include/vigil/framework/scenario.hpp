@@ -20,7 +20,7 @@
 namespace vigil::framework {
 
 enum class Scenario : std::uint8_t {
-  Api,          // mixed API: params, queries, headers, bodies, CORS preflights, 404s
+  Api,          // mixed API: params, queries, headers, bodies, CORS preflights, 404s, new users
   RandomPaths,  // every request a path never seen before (route cache churn)
   Burst,        // bursts of requests on a few long-lived connections
 };
@@ -69,7 +69,9 @@ struct ScenarioOptions {
   Scenario scenario = Scenario::Api;
   DefectSet defects;
   std::uint64_t seed = 1;
-  std::size_t route_cache_capacity = 1024;
+  // Smaller than the server's 1024 so that the cache is full within the
+  // warm-up cycles: filling it is not a leak, growing past it is.
+  std::size_t route_cache_capacity = 128;
   // Requests per batch of the batch worker: smaller than the server's default
   // so that short runs see several batches (one leaked thread per batch).
   std::size_t batch_size = 64;
