@@ -2,7 +2,6 @@
 // console errors and its charts are drawn (lines with length, bars with width).
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -28,10 +27,16 @@ document.body.setAttribute("data-bars", bars);
 document.body.setAttribute("data-svgs", document.querySelectorAll("svg").length);
 </script></body>)";
 
+// The value of a numeric attribute name="N" in the dumped DOM, -1 if absent.
 int attribute(const std::string& dom, const std::string& name) {
-  std::smatch m;
-  if (!std::regex_search(dom, m, std::regex(name + "=\"([0-9]+)\""))) return -1;
-  return std::stoi(m[1]);
+  const std::string key = name + "=\"";
+  const auto pos = dom.find(key);
+  if (pos == std::string::npos) return -1;
+  const auto start = pos + key.size();
+  const auto end = dom.find('"', start);
+  const std::string digits = dom.substr(start, end - start);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(digits);
 }
 
 TEST(HtmlInChromium, LoadsCleanlyAndDrawsItsCharts) {

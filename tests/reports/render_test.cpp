@@ -1,7 +1,6 @@
 #include "vigil/reports/render.hpp"
 
 #include <algorithm>
-#include <regex>
 
 #include <gtest/gtest.h>
 
