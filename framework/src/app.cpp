@@ -160,7 +160,6 @@ void App::dispatch(Worker& worker, Event& e) {
     e.response.body.assign("not found\n");
     return;
   }
-  e.set("route", found.route->pattern);
   for (const Param& p : params) e.params.add(p.name, p.value);
 
   std::string& body = e.response.body;
@@ -191,7 +190,9 @@ void App::dispatch(Worker& worker, Event& e) {
     }
     case kEcho: {
       std::optional<std::string_view> type = e.headers.find("Content-Type");
-      e.response.headers.set("Content-Type", type ? *type : "application/octet-stream");
+      std::string_view content_type = type ? *type : "application/octet-stream";
+      e.set("echo.content_type", content_type);
+      e.response.headers.set("Content-Type", content_type);
       body.assign(e.body);
       break;
     }
