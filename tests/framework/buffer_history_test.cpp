@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "counting_new.hpp"
+
 namespace vigil::framework {
 namespace {
 
@@ -28,6 +30,56 @@ TEST(BufferHistory, HistoryUnboundedDefectKeepsTheWholeBurst) {
   const auto t0 = Clock::time_point{} + 1h;
   for (int i = 0; i < 10'000; ++i) history.record(1000, t0 + std::chrono::microseconds(i));
   EXPECT_EQ(history.size(), 10'000u);
+}
+
+TEST(BufferHistory, KeepsTheNewestEntriesOldestFirstWithinItsCapacity) {
+  BufferHistoryOptions options;
+  options.max_entries = 4;
+  BufferHistory history({}, options);
+  const auto t0 = Clock::time_point{} + 1h;
+  for (std::size_t i = 1; i <= 3; ++i) history.record(i, t0 + std::chrono::milliseconds(i));
+  ASSERT_EQ(history.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(history.size_at(i), i + 1);
+  // Wraps around several times: always the last four, oldest first.
+  for (std::size_t i = 4; i <= 11; ++i) history.record(i, t0 + std::chrono::milliseconds(i));
+  ASSERT_EQ(history.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(history.size_at(i), 8 + i);
+  EXPECT_EQ(history.capacity(), 4u);
+}
+
+TEST(BufferHistory, AgePruningKeepsOrderAcrossTheWrap) {
+  BufferHistoryOptions options;
+  options.max_entries = 3;
+  options.max_age = 10s;
+  BufferHistory history({}, options);
+  const auto t0 = Clock::time_point{} + 1h;
+  for (std::size_t i = 0; i < 5; ++i) history.record(i, t0 + std::chrono::seconds(i));
+  history.record(100, t0 + 14s);  // entries 0..3 are older than 10 s
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history.size_at(0), 4u);
+  EXPECT_EQ(history.size_at(1), 100u);
+}
+
+TEST(BufferHistory, RecordAllocatesNothingOnceConstructed) {
+  BufferHistory history;
+  const auto t0 = Clock::time_point{} + 1h;
+  testing::CountingScope scope;
+  for (int i = 0; i < 10'000; ++i) history.record(1000 + i, t0 + std::chrono::microseconds(i));
+  EXPECT_GT(history.suggested_buffer_size(), 0u);
+  EXPECT_EQ(scope.tally().news, 0);
+  EXPECT_EQ(scope.tally().deletes, 0);
+}
+
+TEST(BufferHistory, HistoryUnboundedDefectAllocatesAsTheBurstGrows) {
+  BufferHistory history(with(Defect::HistoryUnbounded));
+  const auto t0 = Clock::time_point{} + 1h;
+  testing::CountingScope scope;
+  for (std::size_t i = 0; i < 10'000; ++i) history.record(i, t0 + std::chrono::microseconds(i));
+  ASSERT_EQ(history.size(), 10'000u);
+  EXPECT_GE(history.capacity(), 10'000u);
+  // Grows steadily (by max_entries), not once: the leak shows every cycle.
+  EXPECT_GE(scope.tally().news, 10'000 / static_cast<std::int64_t>(history.options().max_entries) - 1);
+  for (std::size_t i = 0; i < history.size(); i += 997) EXPECT_EQ(history.size_at(i), i);
 }
 
 TEST(BufferHistory, OldEntriesArePrunedByAgeInBothModes) {

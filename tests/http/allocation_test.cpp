@@ -76,10 +76,7 @@ TEST(Allocation, CommonRequestPathAllocatesNothingOnceWarm) {
     out.clear();
     serve(app, *worker, *session, parser, wire, response, date, out);
   }
-  // The only allowance: BufferHistory keeps its entries in a std::deque,
-  // which takes a new 512-byte node every 32 records (core's buffer_history).
-  // Anything allocating per request breaks this bound by far.
-  EXPECT_LE(g_allocations - before, 2000u / 32 + 1) << "allocations over 2000 requests";
+  EXPECT_EQ(g_allocations - before, 0u) << "allocations over 2000 requests";
 }
 
 TEST(Allocation, MiddlewareAllocDefectAllocatesPerRequest) {

@@ -1,12 +1,13 @@
 #pragma once
 // A connection's recent read sizes, used to size its next read buffer.
-// Correct: pruned by age AND capped in count. The history-unbounded defect
-// prunes by age only, so a burst within the age window grows it without
-// limit. The clock is injected (record(size, now)) for tests and tools.
+// Correct: pruned by age AND capped in count, in a fixed ring allocated once
+// at construction, so recording allocates nothing. The history-unbounded
+// defect prunes by age only, so a burst within the age window grows the ring
+// without limit. The clock is injected (record(size, now)) for tests and tools.
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <memory>
 
 #include "vigil/framework/defects.hpp"
 
@@ -30,17 +31,27 @@ class BufferHistory {
   // power of two, within [min_buffer, max_buffer].
   std::size_t suggested_buffer_size() const;
 
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return count_; }
+  // Slots held; max_entries unless the history-unbounded defect grew it.
+  std::size_t capacity() const { return capacity_; }
+  // The i-th oldest recorded size, i < size().
+  std::size_t size_at(std::size_t i) const { return slot(i).size; }
   const BufferHistoryOptions& options() const { return options_; }
 
  private:
   struct Entry {
-    std::size_t size;
-    Clock::time_point at;
+    std::size_t size = 0;
+    Clock::time_point at{};
   };
+  const Entry& slot(std::size_t i) const { return slots_[(oldest_ + i) % capacity_]; }
+  void drop_oldest();
+
   BufferHistoryOptions options_;
   bool unbounded_;
-  std::deque<Entry> entries_;  // oldest first
+  std::size_t capacity_;
+  std::unique_ptr<Entry[]> slots_;
+  std::size_t oldest_ = 0;
+  std::size_t count_ = 0;
 };
 
 }  // namespace vigil::framework
