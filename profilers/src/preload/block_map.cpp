@@ -34,6 +34,22 @@ bool BlockMap::grow(Shard& s) {
   return true;
 }
 
+void BlockMap::count_in(Shard& s, std::uint64_t h) {
+  const unsigned b = bucket_of(h);
+  if (s.bucket_live[b]++ == 0) {
+    std::atomic<std::uint64_t>& word = occupied_[&s - shards_];
+    word.store(word.load(std::memory_order_relaxed) | (std::uint64_t{1} << b), std::memory_order_relaxed);
+  }
+}
+
+void BlockMap::count_out(Shard& s, std::uint64_t h) {
+  const unsigned b = bucket_of(h);
+  if (--s.bucket_live[b] == 0) {
+    std::atomic<std::uint64_t>& word = occupied_[&s - shards_];
+    word.store(word.load(std::memory_order_relaxed) & ~(std::uint64_t{1} << b), std::memory_order_relaxed);
+  }
+}
+
 void BlockMap::insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& info) {
   const std::uint64_t h = hash(p);
   Shard& s = shard_of(h);
@@ -46,6 +62,7 @@ void BlockMap::insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& inf
   while (s.table[i].key > 1) i = (i + 1) & (s.capacity - 1);
   if (s.table[i].key == 0) ++s.used;
   s.table[i] = Entry{p, size, info};
+  count_in(s, h);
   s.live.fetch_add(1, std::memory_order_relaxed);
   s.lock.unlock();
 }
@@ -63,6 +80,7 @@ bool BlockMap::remove(std::uintptr_t p, LiveBlock* out) {
       if (s.table[i].key == p) {
         *out = LiveBlock{p, s.table[i].size, s.table[i].info};
         s.table[i].key = 1;
+        count_out(s, h);
         s.live.fetch_sub(1, std::memory_order_relaxed);
         found = true;
         break;

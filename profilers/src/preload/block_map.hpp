@@ -2,8 +2,9 @@
 // Live tracked blocks: pointer -> (bytes, blocks, site), sharded by pointer
 // hash into many small open-addressing tables, each behind its own spin
 // lock. A free of an untracked pointer (sampling mode, or a block from
-// before tracking began) usually costs one relaxed load: the shard's live
-// count is zero.
+// before tracking began) usually costs one relaxed load from a dense 8 KB
+// occupancy bitmap (one bit per hash bucket, 64 buckets per shard), never
+// the shard's lock.
 
 #include <atomic>
 #include <cstddef>
@@ -31,9 +32,12 @@ class BlockMap {
   // one per shard); false when memory is not available.
   bool init();
   void insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& info);
-  // False when `p` is surely not tracked (its shard is empty): lock-free.
+  // False when `p` is surely not tracked (its bucket is empty): lock-free.
+  // A tracked block's bit was set before malloc returned it, so any thread
+  // that got the pointer from its allocating thread sees the bit.
   bool may_hold(std::uintptr_t p) const {
-    return shards_[hash(p) >> (64 - kShardBits)].live.load(std::memory_order_relaxed) != 0;
+    const std::uint64_t h = hash(p);
+    return (occupied_[h >> (64 - kShardBits)].load(std::memory_order_relaxed) >> bucket_of(h)) & 1;
   }
   // Removes `p`; false when it is not tracked.
   bool remove(std::uintptr_t p, LiveBlock* out);
@@ -51,25 +55,35 @@ class BlockMap {
     std::uint64_t size;
     BlockInfo info;
   };
+  static constexpr unsigned kShardBits = 10;
+  static constexpr unsigned kBucketBits = 6;  // buckets per shard: one bitmap word
   struct alignas(64) Shard {
     SpinLock lock;
     std::atomic<std::uint32_t> live{0};
     std::uint32_t capacity = 0;
     std::uint32_t used = 0;  // live + deleted
     Entry* table = nullptr;
+    std::uint32_t bucket_live[1u << kBucketBits] = {};  // live blocks per bucket
   };
-  static constexpr unsigned kShardBits = 10;
   static constexpr std::uint32_t kFirstCapacity = 64;
   static constexpr std::uint32_t kShards = 1u << kShardBits;
 
   static std::uint64_t hash(std::uintptr_t p) { return (p >> 4) * 0x9E3779B97F4A7C15ULL; }
+  static unsigned bucket_of(std::uint64_t h) {
+    return static_cast<unsigned>(h >> (64 - kShardBits - kBucketBits)) & ((1u << kBucketBits) - 1);
+  }
   Shard& shard_of(std::uint64_t h) { return shards_[h >> (64 - kShardBits)]; }
+  // Bucket bookkeeping of one shard, under its lock.
+  void count_in(Shard& s, std::uint64_t h);
+  void count_out(Shard& s, std::uint64_t h);
   bool grow(Shard& s);
   bool in_first_tables(const Entry* table) const {
     return table >= first_tables_ && table < first_tables_ + kShards * kFirstCapacity;
   }
 
   Shard shards_[kShards];
+  // Word i mirrors shard i's non-empty buckets; written under its lock only.
+  std::atomic<std::uint64_t> occupied_[kShards] = {};
   Entry* first_tables_ = nullptr;
 };
 

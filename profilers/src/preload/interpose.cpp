@@ -4,6 +4,9 @@
 // which the stack walk starts at the caller. operator new/delete are
 // interposed too: libstdc++ is built without frame pointers, and walking
 // through its operator new would lose the function that called new.
+// malloc, free, new and delete keep their untracked path (sampled out, or a
+// block never tracked) to a few instructions and a tail call into glibc;
+// the tracked path is out of line so the fast one saves no registers.
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -31,47 +34,60 @@ void* __libc_pvalloc(size_t);
 namespace vigil::preload {
 namespace {
 
-__attribute__((always_inline)) inline void release(void* p) {
+__attribute__((noinline)) void release_tracked(void* p) {
   LiveBlock old;
   on_freeing(p, &old);
   __libc_free(p);
 }
 
+__attribute__((always_inline)) inline void release(void* p) {
+  if (__builtin_expect(g_blocks.may_hold(reinterpret_cast<std::uintptr_t>(p)), 0)) return release_tracked(p);
+  __libc_free(p);
+}
+
+// `frame` is the entry point's frame (see on_allocated).
+__attribute__((noinline)) void* malloc_tracked(size_t size, void* frame) {
+  void* p = __libc_malloc(size);
+  on_allocated(p, size, frame);
+  return p;
+}
+
 __attribute__((always_inline)) inline void* reallocate(void* p, size_t size, void* frame) {
   if (p == nullptr) {
-    void* q = __libc_malloc(size);
-    on_allocated(q, size, frame);
-    return q;
+    if (sampler_skips(size)) return __libc_malloc(size);
+    return malloc_tracked(size, frame);
   }
   if (size == 0) {  // glibc: frees p and returns NULL
     release(p);
     return nullptr;
   }
+  const bool skip = sampler_skips(size);
   LiveBlock old;
-  const bool tracked = on_freeing(p, &old);
+  const bool tracked = on_releasing(p, &old);
   void* q = __libc_realloc(p, size);
   if (q == nullptr) {
     if (tracked) on_restored(old);
     return nullptr;
   }
-  on_allocated(q, size, frame);
+  if (!skip) on_allocated(q, size, frame);
   return q;
 }
 
 __attribute__((always_inline)) inline void* aligned(size_t alignment, size_t size, void* frame) {
+  if (sampler_skips(size)) return __libc_memalign(alignment, size);
   void* p = __libc_memalign(alignment, size);
   on_allocated(p, size, frame);
   return p;
 }
 
-// operator new: retry through the new_handler, else throw (or nullptr).
+// operator new past its fast path: retry through the new_handler, else
+// throw (or nullptr).
 template <bool Throw>
-__attribute__((always_inline)) inline void* new_block(size_t size, size_t alignment, void* frame) {
-  if (size == 0) size = 1;
+__attribute__((noinline)) void* new_block_slow(size_t size, size_t alignment, bool skip, void* frame) {
   for (;;) {
     void* p = alignment ? __libc_memalign(alignment, size) : __libc_malloc(size);
     if (p) {
-      on_allocated(p, size, frame);
+      if (!skip) on_allocated(p, size, frame);
       return p;
     }
     std::new_handler handler = std::get_new_handler();
@@ -91,6 +107,17 @@ __attribute__((always_inline)) inline void* new_block(size_t size, size_t alignm
   }
 }
 
+template <bool Throw>
+__attribute__((always_inline)) inline void* new_block(size_t size, size_t alignment, void* frame) {
+  if (size == 0) size = 1;
+  const bool skip = sampler_skips(size);
+  if (__builtin_expect(skip && alignment == 0, 1)) {
+    void* p = __libc_malloc(size);
+    if (__builtin_expect(p != nullptr, 1)) return p;
+  }
+  return new_block_slow<Throw>(size, alignment, skip, frame);
+}
+
 using UsableSize = size_t (*)(void*);
 std::atomic<UsableSize> g_usable_size{nullptr};
 
@@ -100,14 +127,14 @@ std::atomic<UsableSize> g_usable_size{nullptr};
 using namespace vigil::preload;
 
 VIGIL_EXPORT void* malloc(size_t size) {
-  void* p = __libc_malloc(size);
-  on_allocated(p, size, VIGIL_FRAME);
-  return p;
+  if (__builtin_expect(sampler_skips(size), 1)) return __libc_malloc(size);
+  return malloc_tracked(size, VIGIL_FRAME);
 }
 
 VIGIL_EXPORT void free(void* p) { release(p); }
 
 VIGIL_EXPORT void* calloc(size_t n, size_t size) {
+  if (sampler_skips(n * size)) return __libc_calloc(n, size);
   void* p = __libc_calloc(n, size);
   on_allocated(p, n * size, VIGIL_FRAME);
   return p;
@@ -126,9 +153,10 @@ VIGIL_EXPORT void* reallocarray(void* p, size_t n, size_t size) {
 
 VIGIL_EXPORT int posix_memalign(void** out, size_t alignment, size_t size) {
   if (alignment == 0 || alignment % sizeof(void*) != 0 || (alignment & (alignment - 1)) != 0) return EINVAL;
+  const bool skip = sampler_skips(size);
   void* p = __libc_memalign(alignment, size);
   if (!p) return ENOMEM;
-  on_allocated(p, size, VIGIL_FRAME);
+  if (!skip) on_allocated(p, size, VIGIL_FRAME);
   *out = p;
   return 0;
 }
@@ -138,12 +166,14 @@ VIGIL_EXPORT void* aligned_alloc(size_t alignment, size_t size) { return aligned
 VIGIL_EXPORT void* memalign(size_t alignment, size_t size) { return aligned(alignment, size, VIGIL_FRAME); }
 
 VIGIL_EXPORT void* valloc(size_t size) {
+  if (sampler_skips(size)) return __libc_valloc(size);
   void* p = __libc_valloc(size);
   on_allocated(p, size, VIGIL_FRAME);
   return p;
 }
 
 VIGIL_EXPORT void* pvalloc(size_t size) {
+  if (sampler_skips(size)) return __libc_pvalloc(size);
   void* p = __libc_pvalloc(size);
   on_allocated(p, size, VIGIL_FRAME);
   return p;

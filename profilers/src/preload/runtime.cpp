@@ -12,7 +12,7 @@ namespace vigil::preload {
 
 Config g_config;
 std::atomic<State> g_state{State::Off};
-thread_local ThreadState t_thread;
+constinit thread_local ThreadState t_thread{};
 
 void* map_memory(std::size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

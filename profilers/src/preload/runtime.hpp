@@ -40,7 +40,8 @@ extern Config g_config;
 extern std::atomic<State> g_state;
 
 // initial-exec TLS (see CMakeLists.txt): no allocation on first access.
-extern thread_local ThreadState t_thread;
+// constinit: no dynamic initializer, so no per-access init-function check.
+extern constinit thread_local ThreadState t_thread;
 
 // Sets the stack bounds and stripe of the calling thread and registers it
 // for the exit scan; call with in_tracker set.

@@ -311,7 +311,6 @@ bool on_freeing(void* p, LiveBlock* out) {
   // While exiting, frees wait for the scan (it reads the blocks).
   if (s != State::Enabled && s != State::Exiting) return false;
   const auto address = reinterpret_cast<std::uintptr_t>(p);
-  if (!g_blocks.may_hold(address)) return false;  // the common case when sampling
   ThreadState& t = t_thread;
   if (t.in_tracker) return false;  // only the tracker's own, untracked blocks
   if (!g_blocks.remove(address, out)) return false;

@@ -15,26 +15,39 @@ void record_allocation(void* p, std::size_t size, std::uint64_t bytes, std::uint
 // Draws the next sampling distance and returns the weight of this sample.
 void sample_weights(ThreadState& t, std::size_t size, std::uint64_t* bytes, std::uint64_t* blocks);
 
-// Called right after a successful allocation of `size` bytes at `p`.
+// The sampling decision, taken before allocating: true when this
+// allocation of `size` bytes is not sampled (most calls in sampling mode:
+// one thread-local subtraction and a branch), false in exact mode.
+// Allocations it skips are never tracked.
+__attribute__((always_inline)) inline bool sampler_skips(std::size_t size) {
+  if (g_config.sample_bytes == 0) return false;
+  ThreadState& t = t_thread;
+  t.bytes_until_sample -= static_cast<std::int64_t>(size);
+  return t.bytes_until_sample > 0;
+}
+
+// Called right after a successful allocation of `size` bytes at `p` that
+// sampler_skips() did not skip.
 __attribute__((always_inline)) inline void on_allocated(void* p, std::size_t size, void* entry_frame) {
   if (p == nullptr || g_state.load(std::memory_order_relaxed) != State::Enabled) return;
   ThreadState& t = t_thread;
+  if (t.in_tracker) return;  // our own allocations (a due sample waits for the next call)
   std::uint64_t bytes = size, blocks = 1;
-  if (g_config.sample_bytes != 0) {
-    // Sampling fast path: one subtraction, nothing else, for most calls.
-    t.bytes_until_sample -= static_cast<std::int64_t>(size);
-    if (t.sampler_ready && t.bytes_until_sample > 0) return;
-    if (t.in_tracker) return;
-    sample_weights(t, size, &bytes, &blocks);
-  } else if (t.in_tracker) {
-    return;
-  }
+  if (g_config.sample_bytes != 0) sample_weights(t, size, &bytes, &blocks);
   record_allocation(p, size, bytes, blocks, entry_frame);
 }
 
-// Called right before `p` is given back to the allocator; returns its
-// record through `out` so realloc can restore it when the allocator fails.
+// Called right before `p` is given back to the allocator when
+// g_blocks.may_hold(p); returns its record through `out` so realloc can
+// restore it when the allocator fails.
 bool on_freeing(void* p, LiveBlock* out);
+
+// Called right before `p` is given back to the allocator; a lock-free bit
+// test for the blocks that were never tracked.
+__attribute__((always_inline)) inline bool on_releasing(void* p, LiveBlock* out) {
+  if (__builtin_expect(!g_blocks.may_hold(reinterpret_cast<std::uintptr_t>(p)), 1)) return false;
+  return on_freeing(p, out);
+}
 // Undo of on_freeing (realloc failed, the old block stays).
 void on_restored(const LiveBlock& block);
 
