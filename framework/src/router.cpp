@@ -186,38 +186,105 @@ void insert(Node* n, const Route& route) {
   }
 }
 
+static_assert(std::endian::native == std::endian::little,
+              "word-at-a-time matching assumes little-endian byte order");
+
 std::uint64_t load_word(const char* p) {
   std::uint64_t w;
   std::memcpy(&w, p, 8);
   return w;
 }
 
-// Does [p, end) start with text[0, len)? Words at a time: the pool holds
-// slack after every text, so reading a whole word of `text` is safe; the
-// path is read a whole word only when it has one.
-inline bool starts_with(const char* p, const char* end, const char* text, std::size_t len) {
-  const auto left = static_cast<std::size_t>(end - p);
-  if (left < len) return false;
-  if (len >= 8) {
-    for (std::size_t i = 0; i + 8 <= len; i += 8) {
-      if (load_word(p + i) != load_word(text + i)) return false;
-    }
-    return load_word(p + len - 8) == load_word(text + len - 8);
-  }
-  if (std::endian::native == std::endian::little && left >= 8) {
-    const std::uint64_t mask = len == 0 ? 0 : ~std::uint64_t{0} >> (64 - 8 * len);
-    return ((load_word(p) ^ load_word(text)) & mask) == 0;
-  }
-  for (std::size_t i = 0; i < len; ++i) {
-    if (p[i] != text[i]) return false;
-  }
-  return true;
+std::uint64_t load_half(const char* p) {
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
 }
 
-// The pool ends with this much slack, so a 16-byte index block can be read
-// whole; bits beyond a node's child count are masked off.
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+
+// The low `bytes` bytes of a word set (bytes <= 8).
+constexpr std::uint64_t low_bytes(std::size_t bytes) {
+  return bytes >= 8 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} << (8 * bytes));
+}
+
+// A high bit in every byte of `w` that is zero; exact up to the lowest one
+// (a borrow can only mark bytes above a real zero).
+constexpr std::uint64_t zero_bytes(std::uint64_t w) { return (w - kOnes) & ~w & kHighs; }
+
+// Up to 8 bytes of [p, p+len) packed into a word, for hashing and equality.
+// Reads only inside the range: two overlapping loads, or single bytes.
+inline void key_words(const char* p, std::size_t len, std::uint64_t& a, std::uint64_t& b) {
+  if (len >= 8) {
+    a = load_word(p);
+    b = load_word(p + len - 8);
+  } else if (len >= 4) {
+    a = load_half(p);
+    b = load_half(p + len - 4);
+  } else {
+    const auto byte = [p](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])); };
+    a = len == 0 ? 0 : byte(0) | byte(len / 2) << 8 | byte(len - 1) << 16;
+    b = 0;
+  }
+}
+
+inline std::uint64_t static_hash(Method method, const char* p, std::size_t len) {
+  std::uint64_t a, b;
+  key_words(p, len, a, b);
+  // One 64x64->128 multiply mixes both words, the length and the method.
+  const unsigned __int128 r = static_cast<unsigned __int128>(a ^ 0x9E3779B97F4A7C15ULL) *
+                              (b ^ 0xD6E8FEB86659FD93ULL ^ (len << 8) ^ static_cast<std::uint64_t>(method));
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+// Are [p, p+len) and [text, text+len) equal? `text` is in the pool, which
+// has slack, but `p` is read only inside its range.
+inline bool same_bytes(const char* p, const char* text, std::size_t len) {
+  if (len < 8) {
+    std::uint64_t a, b, c, d;
+    key_words(p, len, a, b);
+    key_words(text, len, c, d);
+    if (len >= 4 || len == 0) return a == c && b == d;
+    return std::memcmp(p, text, len) == 0;
+  }
+  for (std::size_t i = 0; i + 8 < len; i += 8) {
+    if (load_word(p + i) != load_word(text + i)) return false;
+  }
+  return load_word(p + len - 8) == load_word(text + len - 8);
+}
+
+// Does [p, end) start with the node text (`head` holds its first bytes,
+// `text` all of it in the pool)? Words at a time; the path is read a whole
+// word only where it has one.
+inline bool starts_with(const char* p, const char* end, std::uint64_t head, const char* text, std::size_t len) {
+  const auto left = static_cast<std::size_t>(end - p);
+  if (left < len) return false;
+  if (left < 8) return std::memcmp(p, text, len) == 0;
+  const std::uint64_t first = load_word(p);
+  if (len <= 8) return ((first ^ head) & low_bytes(len)) == 0;
+  if (first != head) return false;
+  for (std::size_t i = 8; i + 8 < len; i += 8) {
+    if (load_word(p + i) != load_word(text + i)) return false;
+  }
+  return load_word(p + len - 8) == load_word(text + len - 8);
+}
+
+// The end of the segment at p: the next '/' or `end`.
+inline const char* segment_end(const char* p, const char* end) {
+  while (end - p >= 8) {
+    if (const std::uint64_t slash = zero_bytes(load_word(p) ^ (kOnes * '/'))) {
+      return p + std::countr_zero(slash) / 8;
+    }
+    p += 8;
+  }
+  while (p != end && *p != '/') ++p;
+  return p;
+}
+
+// The pool ends with this much slack, so a 16-byte index block or a whole
+// word of any text can be read.
 constexpr std::size_t kPoolSlack = 16;
-static_assert(kPoolSlack >= 8, "starts_with() reads a whole word of text");
 
 }  // namespace
 
@@ -257,9 +324,13 @@ std::optional<RouteError> Router::add(Method method, std::string_view pattern, R
 
 const Route* Router::match(Method method, std::string_view path, Params& params) const {
   params.clear();
-  const std::uint32_t root = flat_roots_[static_cast<std::size_t>(method)];
-  if (root == kNoNode) return nullptr;
-  const Route* r = match_from(root, path.data(), path.data() + path.size(), params);
+  if (const Route* r = match_static(method, path.data(), path.size())) return r;
+  const std::uint32_t top = flat_roots_[static_cast<std::size_t>(method)];
+  if (top == kNoNode) return nullptr;
+  const FlatNode& t = flat_[top];
+  const char* end = path.data() + path.size();
+  if (!starts_with(path.data(), end, t.head, pool_.data() + t.text, t.text_len)) return nullptr;
+  const Route* r = match_from(flat_.data(), pool_.data(), top, path.data() + t.text_len, end, params);
   if (r == nullptr) params.clear();
   return r;
 }
@@ -270,11 +341,35 @@ void Router::compile() {
   for (std::size_t m = 0; m < kMethodCount; ++m) {
     flat_roots_[m] = kNoNode;
     if (!roots_[m]) continue;
-    flat_roots_[m] = static_cast<std::uint32_t>(flat_.size());
+    // Every pattern starts with '/', so a root has no text and exactly one
+    // static child, the prefix all its routes share: lookups start there.
+    const std::uint32_t root = static_cast<std::uint32_t>(flat_.size());
     flat_.emplace_back();
-    compile_node(flat_roots_[m], *roots_[m]);
+    compile_node(root, *roots_[m]);
+    flat_roots_[m] = flat_[root].first_child;
   }
+  compile_statics();
   pool_.append(kPoolSlack, '\0');
+}
+
+void Router::compile_statics() {
+  std::size_t count = 0;
+  for (const auto& r : routes_) count += r->param_names.empty();
+  // At most a quarter full, so a miss (every parameter route's lookup) is
+  // usually one probe of an empty slot.
+  std::size_t size = 4;
+  while (size < 4 * count) size *= 2;
+  statics_.assign(size, StaticSlot{});
+  static_shift_ = static_cast<unsigned>(64 - std::countr_zero(size));
+  for (const auto& r : routes_) {
+    if (!r->param_names.empty()) continue;
+    StaticSlot slot{r.get(), static_cast<std::uint32_t>(pool_.size()),
+                    static_cast<std::uint16_t>(r->pattern.size()), r->method};
+    pool_ += r->pattern;
+    std::size_t i = static_hash(r->method, r->pattern.data(), r->pattern.size()) >> static_shift_;
+    while (statics_[i].route != nullptr) i = (i + 1) & (size - 1);
+    statics_[i] = slot;
+  }
 }
 
 void Router::compile_node(std::uint32_t slot, const Node& node) {
@@ -282,10 +377,12 @@ void Router::compile_node(std::uint32_t slot, const Node& node) {
   const std::string_view text = node.prefix.empty() ? node.name : std::string_view(node.prefix);
   f.text = static_cast<std::uint32_t>(pool_.size());
   f.text_len = static_cast<std::uint16_t>(text.size());
+  std::memcpy(&f.head, text.data(), std::min<std::size_t>(text.size(), 8));
   pool_ += text;
   f.indices = static_cast<std::uint32_t>(pool_.size());
   pool_ += node.indices;
   f.child_count = static_cast<std::uint16_t>(node.children.size());
+  if (f.child_count <= kInlineChildren) std::memcpy(&f.first_bytes, node.indices.data(), f.child_count);
   f.route = node.route;
   // Static children take contiguous slots; flat_ may grow below, so `f` is
   // stored only at the end.
@@ -305,8 +402,24 @@ void Router::compile_node(std::uint32_t slot, const Node& node) {
   flat_[slot] = f;
 }
 
-inline std::uint32_t Router::find_child(const FlatNode& n, char c) const {
-  const char* idx = pool_.data() + n.indices;
+inline const Route* Router::match_static(Method method, const char* p, std::size_t length) const {
+  const std::size_t mask = statics_.size() - 1;
+  for (std::size_t i = static_hash(method, p, length) >> static_shift_;; i = (i + 1) & mask) {
+    const StaticSlot& slot = statics_[i];
+    if (slot.route == nullptr) return nullptr;
+    if (slot.length == length && slot.method == method && same_bytes(p, pool_.data() + slot.text, length)) {
+      return slot.route;
+    }
+  }
+}
+
+inline std::uint32_t Router::find_child(const FlatNode& n, char c, const char* pool) {
+  if (n.child_count <= kInlineChildren) {
+    const std::uint64_t hits =
+        zero_bytes(n.first_bytes ^ (kOnes * static_cast<unsigned char>(c))) & low_bytes(n.child_count);
+    return hits == 0 ? kNoNode : n.first_child + static_cast<std::uint32_t>(std::countr_zero(hits) / 8);
+  }
+  const char* idx = pool + n.indices;
 #if defined(__SSE2__)
   const __m128i needle = _mm_set1_epi8(c);
   for (std::uint32_t base = 0; base < n.child_count; base += 16) {
@@ -327,53 +440,61 @@ inline std::uint32_t Router::find_child(const FlatNode& n, char c) const {
 // Finds the route for [p, end) below `node` (its prefix already consumed).
 // Static children win over the parameter, which wins over the catch-all;
 // a branch that dead-ends falls back to the next alternative.
-const Route* Router::match_from(std::uint32_t node, const char* p, const char* end,
-                                Params& params) const {
+const Route* Router::match_from(const FlatNode* nodes, const char* pool, std::uint32_t node,
+                                const char* p, const char* end, Params& params) {
   for (;;) {
-    const FlatNode& n = flat_[node];
+    const FlatNode& n = nodes[node];
     if (p == end) {
       if (n.route) return n.route;
       if (n.catch_all != kNoNode) {
-        const FlatNode& c = flat_[n.catch_all];
-        params.push({pool_.data() + c.text, c.text_len}, {});
+        const FlatNode& c = nodes[n.catch_all];
+        params.push({pool + c.text, c.text_len}, {});
         return c.route;
       }
       return nullptr;
     }
     const bool has_alternative = n.param != kNoNode || n.catch_all != kNoNode;
-    if (const std::uint32_t ci = find_child(n, *p); ci != kNoNode) {
-      const FlatNode& child = flat_[ci];
+    if (const std::uint32_t ci = find_child(n, *p, pool); ci != kNoNode) {
+      const FlatNode& child = nodes[ci];
       const std::size_t len = child.text_len;
-      if (starts_with(p, end, pool_.data() + child.text, len)) {
+      if (starts_with(p, end, child.head, pool + child.text, len)) {
         if (!has_alternative) {
           node = ci;
           p += len;
           continue;
         }
         const std::size_t mark = params.size();
-        if (const Route* r = match_from(ci, p + len, end, params)) return r;
+        if (const Route* r = match_from(nodes, pool, ci, p + len, end, params)) return r;
         params.truncate(mark);
       }
     }
     if (n.param != kNoNode) {
-      const char* stop = p;
-      while (stop != end && *stop != '/') ++stop;
+      const char* stop = segment_end(p, end);
       if (stop != p) {
-        const FlatNode& pn = flat_[n.param];
-        params.push({pool_.data() + pn.text, pn.text_len}, {p, static_cast<std::size_t>(stop - p)});
+        const FlatNode& pn = nodes[n.param];
+        params.push({pool + pn.text, pn.text_len}, {p, static_cast<std::size_t>(stop - p)});
         if (n.catch_all == kNoNode) {
-          node = n.param;
-          p = stop;
+          // A parameter node's only possible child is static text starting
+          // with '/', where the value stopped: take both steps at once.
+          if (stop == end || pn.child_count == 0) {
+            node = n.param;
+            p = stop;
+            continue;
+          }
+          const FlatNode& next = nodes[pn.first_child];
+          if (!starts_with(stop, end, next.head, pool + next.text, next.text_len)) return nullptr;
+          node = pn.first_child;
+          p = stop + next.text_len;
           continue;
         }
         const std::size_t mark = params.size() - 1;
-        if (const Route* r = match_from(n.param, stop, end, params)) return r;
+        if (const Route* r = match_from(nodes, pool, n.param, stop, end, params)) return r;
         params.truncate(mark);
       }
     }
     if (n.catch_all != kNoNode) {
-      const FlatNode& c = flat_[n.catch_all];
-      params.push({pool_.data() + c.text, c.text_len}, {p, static_cast<std::size_t>(end - p)});
+      const FlatNode& c = nodes[n.catch_all];
+      params.push({pool + c.text, c.text_len}, {p, static_cast<std::size_t>(end - p)});
       return c.route;
     }
     return nullptr;

@@ -63,11 +63,17 @@ class Router {
   struct Node;  // the build tree, used by add()
 
  private:
-  // The lookup tree: the build tree compiled after every add() into one
-  // array of small nodes (static children contiguous) and one byte pool,
-  // so a lookup walks cache-friendly memory without pointer chasing.
+  // Routes without parameters are found first by one hash probe on the
+  // whole path (the tree walk would reach them first anyway: static text
+  // wins at every level). Everything else walks the lookup tree: the build
+  // tree compiled after every add() into one array of small nodes (static
+  // children contiguous) and one byte pool, so a lookup walks
+  // cache-friendly memory without pointer chasing.
   static constexpr std::uint32_t kNoNode = 0xffffffffu;
+  static constexpr std::uint32_t kInlineChildren = 8;
   struct FlatNode {
+    std::uint64_t head = 0;         // the text's first (up to 8) bytes, zero-padded
+    std::uint64_t first_bytes = 0;  // first byte of each static child, when at most 8
     std::uint32_t text = 0;         // pool offset: static prefix, or the parameter's name
     std::uint16_t text_len = 0;
     std::uint16_t child_count = 0;
@@ -77,16 +83,29 @@ class Router {
     std::uint32_t catch_all = kNoNode;
     const Route* route = nullptr;
   };
+  struct StaticSlot {
+    const Route* route = nullptr;  // nullptr: empty slot
+    std::uint32_t text = 0;        // pool offset of the path
+    std::uint16_t length = 0;
+    Method method = Method::GET;
+  };
   void compile();
   void compile_node(std::uint32_t slot, const Node& node);
-  std::uint32_t find_child(const FlatNode& n, char c) const;
-  const Route* match_from(std::uint32_t node, const char* p, const char* end, Params& params) const;
+  void compile_statics();
+  static std::uint32_t find_child(const FlatNode& n, char c, const char* pool);
+  const Route* match_static(Method method, const char* p, std::size_t length) const;
+  // Static, on plain pointers: writes to `params` cannot alias the tables,
+  // so their addresses stay in registers.
+  static const Route* match_from(const FlatNode* nodes, const char* pool, std::uint32_t node,
+                                 const char* p, const char* end, Params& params);
 
   std::vector<std::unique_ptr<Route>> routes_;
   std::unique_ptr<Node> roots_[kMethodCount];
   std::vector<FlatNode> flat_;
   std::string pool_;
   std::uint32_t flat_roots_[kMethodCount];
+  std::vector<StaticSlot> statics_;  // open addressing, linear probing; size a power of two
+  unsigned static_shift_ = 63;       // slot = hash >> static_shift_
 };
 
 std::string describe(const Route& r);  // "GET /users/:id"
