@@ -4,7 +4,13 @@ namespace vigil::preload {
 
 BlockMap g_blocks;
 
-bool BlockMap::init() {
+bool BlockMap::init(bool sparse) {
+  if (sparse) {
+    bucket_live_ = static_cast<BucketCounts*>(map_memory(sizeof(BucketCounts) * kShards));
+    if (!bucket_live_) return false;
+  } else {
+    for (auto& word : occupied_) word.store(~std::uint64_t{0}, std::memory_order_relaxed);
+  }
   first_tables_ = static_cast<Entry*>(map_memory(sizeof(Entry) * kShards * kFirstCapacity));
   return first_tables_ != nullptr;
 }
@@ -36,7 +42,7 @@ bool BlockMap::grow(Shard& s) {
 
 void BlockMap::count_in(Shard& s, std::uint64_t h) {
   const unsigned b = bucket_of(h);
-  if (s.bucket_live[b]++ == 0) {
+  if (bucket_live_[&s - shards_][b]++ == 0) {
     std::atomic<std::uint64_t>& word = occupied_[&s - shards_];
     word.store(word.load(std::memory_order_relaxed) | (std::uint64_t{1} << b), std::memory_order_relaxed);
   }
@@ -44,7 +50,7 @@ void BlockMap::count_in(Shard& s, std::uint64_t h) {
 
 void BlockMap::count_out(Shard& s, std::uint64_t h) {
   const unsigned b = bucket_of(h);
-  if (--s.bucket_live[b] == 0) {
+  if (--bucket_live_[&s - shards_][b] == 0) {
     std::atomic<std::uint64_t>& word = occupied_[&s - shards_];
     word.store(word.load(std::memory_order_relaxed) & ~(std::uint64_t{1} << b), std::memory_order_relaxed);
   }
@@ -62,8 +68,9 @@ void BlockMap::insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& inf
   while (s.table[i].key > 1) i = (i + 1) & (s.capacity - 1);
   if (s.table[i].key == 0) ++s.used;
   s.table[i] = Entry{p, size, info};
-  count_in(s, h);
-  s.live.fetch_add(1, std::memory_order_relaxed);
+  if (bucket_live_) count_in(s, h);
+  // Written under the lock only; atomic for the lock-free readers.
+  s.live.store(s.live.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   s.lock.unlock();
 }
 
@@ -80,8 +87,8 @@ bool BlockMap::remove(std::uintptr_t p, LiveBlock* out) {
       if (s.table[i].key == p) {
         *out = LiveBlock{p, s.table[i].size, s.table[i].info};
         s.table[i].key = 1;
-        count_out(s, h);
-        s.live.fetch_sub(1, std::memory_order_relaxed);
+        if (bucket_live_) count_out(s, h);
+        s.live.store(s.live.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
         found = true;
         break;
       }

@@ -1,10 +1,11 @@
 #pragma once
 // Live tracked blocks: pointer -> (bytes, blocks, site), sharded by pointer
 // hash into many small open-addressing tables, each behind its own spin
-// lock. A free of an untracked pointer (sampling mode, or a block from
-// before tracking began) usually costs one relaxed load from a dense 8 KB
-// occupancy bitmap (one bit per hash bucket, 64 buckets per shard), never
-// the shard's lock.
+// lock. When sampling, a free of an untracked pointer costs one relaxed
+// load from a dense 8 KB occupancy bitmap (one bit per hash bucket, 64
+// buckets per shard), never the shard's lock. In exact mode nearly every
+// free is of a tracked block, so every bucket counts as occupied and the
+// bitmap is not kept.
 
 #include <atomic>
 #include <cstddef>
@@ -29,8 +30,9 @@ struct LiveBlock {
 class BlockMap {
  public:
   // Maps the first small table of every shard in one go (one mmap instead of
-  // one per shard); false when memory is not available.
-  bool init();
+  // one per shard); false when memory is not available. `sparse`: few
+  // blocks are tracked (sampling), so keep the occupancy bitmap.
+  bool init(bool sparse);
   void insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& info);
   // False when `p` is surely not tracked (its bucket is empty): lock-free.
   // A tracked block's bit was set before malloc returned it, so any thread
@@ -63,8 +65,8 @@ class BlockMap {
     std::uint32_t capacity = 0;
     std::uint32_t used = 0;  // live + deleted
     Entry* table = nullptr;
-    std::uint32_t bucket_live[1u << kBucketBits] = {};  // live blocks per bucket
   };
+  using BucketCounts = std::uint32_t[1u << kBucketBits];  // live blocks per bucket of a shard
   static constexpr std::uint32_t kFirstCapacity = 64;
   static constexpr std::uint32_t kShards = 1u << kShardBits;
 
@@ -73,7 +75,7 @@ class BlockMap {
     return static_cast<unsigned>(h >> (64 - kShardBits - kBucketBits)) & ((1u << kBucketBits) - 1);
   }
   Shard& shard_of(std::uint64_t h) { return shards_[h >> (64 - kShardBits)]; }
-  // Bucket bookkeeping of one shard, under its lock.
+  // Bucket bookkeeping of one shard, under its lock (sparse maps only).
   void count_in(Shard& s, std::uint64_t h);
   void count_out(Shard& s, std::uint64_t h);
   bool grow(Shard& s);
@@ -85,6 +87,7 @@ class BlockMap {
   // Word i mirrors shard i's non-empty buckets; written under its lock only.
   std::atomic<std::uint64_t> occupied_[kShards] = {};
   Entry* first_tables_ = nullptr;
+  BucketCounts* bucket_live_ = nullptr;  // per shard; mapped for sparse maps only
 };
 
 extern BlockMap g_blocks;

@@ -14,6 +14,25 @@ Config g_config;
 std::atomic<State> g_state{State::Off};
 constinit thread_local ThreadState t_thread{};
 
+namespace {
+
+std::atomic<std::uint32_t> g_owned_stripes{1u << kSharedStripe};
+
+unsigned claim_stripe() {
+  std::uint32_t owned = g_owned_stripes.load(std::memory_order_relaxed);
+  for (;;) {
+    const std::uint32_t free = ~owned & ((1u << kStripes) - 1);
+    if (free == 0) return kSharedStripe;
+    const unsigned stripe = static_cast<unsigned>(__builtin_ctz(free));
+    // acquire: the previous owner's plain updates happen before ours.
+    if (g_owned_stripes.compare_exchange_weak(owned, owned | (1u << stripe), std::memory_order_acquire,
+                                              std::memory_order_relaxed))
+      return stripe;
+  }
+}
+
+}  // namespace
+
 void* map_memory(std::size_t bytes) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
@@ -41,7 +60,7 @@ void SpinLock::lock() {
 
 void init_thread(ThreadState& t) {
   const pid_t tid = current_tid();
-  t.stripe = static_cast<unsigned>(tid) % kStripes;
+  t.stripe = claim_stripe();
   t.rng = 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(tid) << 32) ^
           reinterpret_cast<std::uintptr_t>(&t);
   // pthread_getattr_np allocates (untracked: in_tracker is set by the caller).
@@ -57,6 +76,13 @@ void init_thread(ThreadState& t) {
   }
   t.initialized = true;
   register_thread(tid, t.stack_lo, t.stack_hi);
+}
+
+void release_stripe(ThreadState& t) {
+  const unsigned stripe = t.stripe;
+  if (stripe == kSharedStripe) return;
+  t.stripe = kSharedStripe;
+  g_owned_stripes.fetch_and(~(1u << stripe), std::memory_order_release);
 }
 
 }  // namespace vigil::preload

@@ -24,7 +24,11 @@ struct Config {
 };
 
 inline constexpr unsigned kMaxDepth = 128;
-inline constexpr unsigned kStripes = 4;  // counter stripes per site
+// Counter stripes per site. Stripe 0 is shared (atomic read-modify-write);
+// each other stripe is owned by one thread at a time, which updates it with
+// plain loads and stores (no lock prefix on the hot path).
+inline constexpr unsigned kStripes = 8;
+inline constexpr unsigned kSharedStripe = 0;
 
 struct ThreadState {
   bool initialized;
@@ -46,6 +50,9 @@ extern constinit thread_local ThreadState t_thread;
 // Sets the stack bounds and stripe of the calling thread and registers it
 // for the exit scan; call with in_tracker set.
 void init_thread(ThreadState& t);
+// Gives the calling thread's own stripe back (it ends); its later updates
+// go to the shared stripe.
+void release_stripe(ThreadState& t);
 
 // mmap'ed zeroed memory for the tracker's own tables (never the heap).
 void* map_memory(std::size_t bytes);

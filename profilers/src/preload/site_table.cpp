@@ -7,6 +7,17 @@ namespace vigil::preload {
 
 SiteTable g_sites;
 
+namespace {
+
+// Stacks are a few words: an inline loop beats a call to memcmp.
+bool same_frames(const std::uintptr_t* a, const std::uintptr_t* b, unsigned n) {
+  for (unsigned i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+}  // namespace
+
 bool SiteTable::init(unsigned max_depth) {
   stride_ = (sizeof(Record) + max_depth * sizeof(std::uintptr_t) + 63) / 64 * 64;
   slots_ = static_cast<Slot*>(map_memory(sizeof(Slot) * kSlots));
@@ -47,9 +58,7 @@ std::uint32_t SiteTable::intern(const std::uintptr_t* frames, unsigned depth, st
     while ((id_plus_one = slot.id_plus_one.load(std::memory_order_acquire)) == 0) __builtin_ia32_pause();
     const std::uint32_t id = id_plus_one - 1;
     if (id == 0) return 0;
-    const Record* r = record(id);
-    if (r->depth == depth && std::memcmp(record_frames(id), frames, depth * sizeof(std::uintptr_t)) == 0)
-      return id;
+    if (record(id)->depth == depth && same_frames(record_frames(id), frames, depth)) return id;
   }
   return 0;
 }

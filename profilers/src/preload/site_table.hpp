@@ -2,7 +2,8 @@
 // Allocation sites: stacks interned into dense ids by a lock-free
 // open-addressing table (hash of the stack -> id, full compare on hit), with
 // per-site counters striped over a few cache lines so that threads
-// allocating from the same site do not fight over one line.
+// allocating from the same site do not fight over one line (and a thread
+// that owns its stripe updates it without locked instructions).
 // Site 0 stands for "unknown": a stack that could not be captured or did not
 // fit (table full).
 
@@ -27,22 +28,25 @@ class SiteTable {
 
   void on_alloc(std::uint32_t site, unsigned stripe, std::uint64_t bytes, std::uint64_t blocks) {
     Stripe& s = record(site)->stripes[stripe];
-    s.live_bytes.fetch_add(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
-    s.live_blocks.fetch_add(static_cast<std::int64_t>(blocks), std::memory_order_relaxed);
-    s.total_bytes.fetch_add(bytes, std::memory_order_relaxed);
-    s.total_blocks.fetch_add(blocks, std::memory_order_relaxed);
+    const bool shared = stripe == kSharedStripe;
+    add(s.live_bytes, static_cast<std::int64_t>(bytes), shared);
+    add(s.live_blocks, static_cast<std::int64_t>(blocks), shared);
+    add(s.total_bytes, bytes, shared);
+    add(s.total_blocks, blocks, shared);
   }
   void on_free(std::uint32_t site, unsigned stripe, std::uint64_t bytes, std::uint64_t blocks) {
     Stripe& s = record(site)->stripes[stripe];
-    s.live_bytes.fetch_sub(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
-    s.live_blocks.fetch_sub(static_cast<std::int64_t>(blocks), std::memory_order_relaxed);
+    const bool shared = stripe == kSharedStripe;
+    add(s.live_bytes, -static_cast<std::int64_t>(bytes), shared);
+    add(s.live_blocks, -static_cast<std::int64_t>(blocks), shared);
   }
 
   // Undoes on_free (a failed realloc keeps its old block).
   void add_live(std::uint32_t site, unsigned stripe, std::uint64_t bytes, std::uint64_t blocks) {
     Stripe& s = record(site)->stripes[stripe];
-    s.live_bytes.fetch_add(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
-    s.live_blocks.fetch_add(static_cast<std::int64_t>(blocks), std::memory_order_relaxed);
+    const bool shared = stripe == kSharedStripe;
+    add(s.live_bytes, static_cast<std::int64_t>(bytes), shared);
+    add(s.live_blocks, static_cast<std::int64_t>(blocks), shared);
   }
 
   // Sites with ids below the returned bound may exist; check ready().
@@ -67,6 +71,16 @@ class SiteTable {
     std::atomic<std::uint64_t> hash{0};
     std::atomic<std::uint32_t> id_plus_one{0};
   };
+
+  // An owned stripe has one writer: a plain add, still atomic for readers.
+  template <typename T>
+  static void add(std::atomic<T>& counter, T v, bool shared) {
+    if (shared) {
+      counter.fetch_add(v, std::memory_order_relaxed);
+    } else {
+      counter.store(counter.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
+    }
+  }
 
   Record* record(std::uint32_t site) const {
     return reinterpret_cast<Record*>(records_ + static_cast<std::size_t>(site) * stride_);

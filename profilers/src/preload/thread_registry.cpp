@@ -20,6 +20,7 @@ pthread_key_t g_exit_key;
 std::atomic<bool> g_key_ready{false};
 
 void on_thread_exit(void* slot) {
+  release_stripe(t_thread);
   static_cast<Slot*>(slot)->tid.store(0, std::memory_order_release);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Threads that allocated, with their stack bounds: the exit scan reads their
-// stacks as roots. A pthread key destructor removes a thread when it ends.
+// stacks as roots. A pthread key destructor removes a thread when it ends
+// (and gives its counter stripe back).
 
 #include <sys/types.h>
 

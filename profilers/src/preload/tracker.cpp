@@ -221,7 +221,7 @@ __attribute__((constructor)) void start_tracking() {
   g_config.libunwind_only = unwind && std::strcmp(unwind, "libunwind") == 0;
 
   ::mkdir(g_config.output_dir, 0755);
-  if (!g_sites.init(g_config.stack_depth) || !g_blocks.init()) return;
+  if (!g_sites.init(g_config.stack_depth) || !g_blocks.init(g_config.sample_bytes != 0)) return;
   g_declared = static_cast<std::uint8_t*>(map_memory(kSiteScratch));
   g_site_scratch = static_cast<SiteTotals*>(map_memory(sizeof(SiteTotals) * kSiteScratch));
   if (!g_declared || !g_site_scratch) return;
