@@ -1,24 +1,22 @@
 // vigil-leak-test: finds leaks by growth over cycles, in the reference core
 // (in-process mode) or in any program (`vigil-leak-test [opts] -- CMD ARGS...`).
-#include <cstdio>
 #include <exception>
-#include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "leak_test.hpp"
-#include "vigil/framework/defects.hpp"
+#include "vigil/framework/defect_flags.hpp"
 #include "vigil/framework/scenario.hpp"
-#include "vigil/reports/report.hpp"
+#include "vigil/reports/tool_cli.hpp"
 
 int main(int argc, char** argv) {
-  using vigil::reports::kExitBadInput;
+  constexpr const char* kTool = "vigil-leak-test";
   vigil::leaktest::Options o;
   CLI::App app{
       "vigil-leak-test: find memory and thread leaks by their growth over cycles.\n"
       "In-process mode drives the reference core through request cycles; external mode\n"
       "(vigil-leak-test [options] -- CMD ARGS...) runs a program under the preload library."};
-  bool list_defects = false;
+  vigil::framework::DefectFlags defect_flags;
   std::size_t interval_ms = static_cast<std::size_t>(o.interval.count());
   app.add_option("--cycles", o.cycles, "Measured cycles (in-process mode)")->capture_default_str();
   app.add_option("--requests-per-cycle", o.requests_per_cycle, "Requests per cycle (in-process mode)")
@@ -27,8 +25,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--warmup", o.warmup, "Leading cycles (snapshots) left out of the growth analysis")
       ->capture_default_str();
-  app.add_option("--defect", o.defects, "Switch a defect of the core on (repeatable; in-process mode)");
-  app.add_flag("--list-defects", list_defects, "List the defect catalog and exit");
+  // Parsed by run(): outside in-process mode a defect is a usage error of its own.
+  defect_flags.add_to(app, {"Switch a defect of the core on (repeatable; in-process mode)",
+                            "List the defect catalog and exit"});
   app.add_option("--interval", interval_ms,
                  "Snapshot period in ms while the program never calls vigil_cycle() (0 = none)")
       ->capture_default_str();
@@ -40,28 +39,13 @@ int main(int argc, char** argv) {
   app.add_option("--folded", o.folded, "Write live bytes per stack (folded, for flame graphs) to FILE");
   app.add_option("--top", o.top, "Growing sites shown in the summary")->capture_default_str();
   app.add_option("command", o.command, "Program to run under the preload (after --)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "vigil-leak-test: %s\n", e.what());
-    return kExitBadInput;
-  }
-  if (list_defects) {
-    std::cout << vigil::framework::format_defect_catalog();
-    return 0;
-  }
+  if (auto exit = vigil::reports::parse_command_line(app, argc, argv, kTool)) return *exit;
+  if (auto exit = defect_flags.list_if_requested()) return *exit;
+  o.defects = defect_flags.names();
   o.interval = std::chrono::milliseconds(interval_ms);
   try {
     return vigil::leaktest::run(o);
-  } catch (const vigil::leaktest::UsageError& e) {
-    std::fprintf(stderr, "vigil-leak-test: %s\n", e.what());
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "vigil-leak-test: %s\n", e.what());
-    return kExitBadInput;
+  } catch (const std::exception& e) {  // UsageError and any other failure to run
+    return vigil::reports::bad_input(kTool, e.what());
   }
 }

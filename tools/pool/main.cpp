@@ -1,16 +1,16 @@
 // vigil-pool: event pool reuse and latency against plain new/delete.
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "vigil/framework/defects.hpp"
+#include "vigil/framework/defect_flags.hpp"
 #include "vigil/framework/pool_probe.hpp"
 #include "vigil/reports/progress.hpp"
 #include "vigil/reports/report.hpp"
+#include "vigil/reports/tool_cli.hpp"
 
 namespace fw = vigil::framework;
 namespace rp = vigil::reports;
@@ -88,7 +88,7 @@ rp::Report build_report(const fw::PoolProbeOptions& options, const fw::PoolJudge
   return report;
 }
 
-void print_summary(const fw::PoolProbeResult& result, const std::vector<fw::PoolJudgement>& findings) {
+void print_summary(const fw::PoolProbeResult& result, const rp::Report& report) {
   fmt::print("{:>7}  {:>8}  {:>11}  {:>17}  {:>17}  {:>7}\n", "threads", "reuse", "fresh/warm",
              "pool ns (p50/p99)", "new ns (p50/p99)", "speedup");
   for (const auto& run : result.runs) {
@@ -96,23 +96,18 @@ void print_summary(const fw::PoolProbeResult& result, const std::vector<fw::Pool
                run.reuse_ratio_after_warmup(), run.after_warmup().fresh_allocations, run.pool.median_ns,
                run.pool.p99_ns, run.plain.median_ns, run.plain.p99_ns, run.speedup_vs_new());
   }
-  if (findings.empty()) {
-    fmt::print("\nno findings: the pool reuses its events and beats new/delete\n");
-    return;
-  }
-  fmt::print("\n{} finding(s):\n", findings.size());
-  for (const auto& f : findings) fmt::print("  [{}] {}\n", f.kind, f.message);
+  fmt::print("{}", rp::format_findings(report.findings, "the pool reuses its events and beats new/delete"));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  constexpr const char* kTool = "vigil-pool";
   CLI::App app{"vigil-pool: event pool reuse ratio and acquire/release latency against plain new/delete"};
   fw::PoolProbeOptions options;
   fw::PoolJudgeOptions judge;
-  std::vector<std::string> defect_names;
+  fw::DefectFlags defect_flags;
   std::string json_path;
-  bool list_defects = false;
 
   app.add_option("--requests", options.requests, "request cycles per thread-count run")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
@@ -122,30 +117,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
   app.add_option("--min-reuse", judge.min_reuse, "minimum reuse ratio after warm-up")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--defect", defect_names, "switch on a defect of the core (repeatable)");
-  app.add_flag("--list-defects", list_defects, "list the defects and exit");
+  defect_flags.add_to(app);
   app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return rp::kExitClean;
-  } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "vigil-pool: {}\n", e.what());
-    return rp::kExitBadInput;
-  }
-  if (list_defects) {
-    std::fputs(fw::format_defect_catalog().c_str(), stdout);
-    return rp::kExitClean;
-  }
-  std::string error;
-  const auto defects = fw::DefectSet::parse(defect_names, error);
-  if (!defects) {
-    fmt::print(stderr, "vigil-pool: {}\n", error);
-    return rp::kExitBadInput;
-  }
-  options.defects = *defects;
+  if (auto exit = rp::parse_command_line(app, argc, argv, kTool)) return *exit;
+  if (auto exit = defect_flags.resolve(kTool, options.defects)) return *exit;
 
   fw::PoolProbeResult result;
   try {
@@ -155,18 +131,9 @@ int main(int argc, char** argv) {
     });
     bar.finish();
   } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "vigil-pool: {}\n", e.what());
-    return rp::kExitBadInput;
+    return rp::bad_input(kTool, e.what());
   }
-  const auto findings = fw::judge_pool_probe(result, judge);
-  print_summary(result, findings);
-  if (!json_path.empty()) {
-    try {
-      rp::write_report(build_report(options, judge, result, findings), json_path);
-    } catch (const rp::ReportError& e) {
-      fmt::print(stderr, "vigil-pool: {}\n", e.what());
-      return rp::kExitBadInput;
-    }
-  }
-  return findings.empty() ? rp::kExitClean : rp::kExitProblem;
+  const rp::Report report = build_report(options, judge, result, fw::judge_pool_probe(result, judge));
+  print_summary(result, report);
+  return rp::write_report_and_exit_code(report, json_path, kTool);
 }

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "vigil/reports/cli.hpp"
+#include "vigil/reports/tool_cli.hpp"
 
 namespace {
 
@@ -51,16 +52,7 @@ int main(int argc, char** argv) {
   render_cmd->add_option("--output,-o", render.output, "Output file (default: stdout)");
   add_compare_options(*render_cmd, render.compare);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "vigil-report: " << e.what() << " (see --help)\n";
-    return kExitBadInput;
-  }
+  if (auto exit = parse_command_line(app, argc, argv, "vigil-report", "(see --help)")) return *exit;
 
   if (validate->parsed()) return run_validate(validate_files, std::cout, std::cerr);
   if (diff_cmd->parsed()) return run_diff(diff, std::cout, std::cerr);

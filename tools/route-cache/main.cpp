@@ -1,19 +1,19 @@
 // vigil-route-cache: route-cache latency and hit rate under access patterns,
 // and every cached answer checked against the uncached router.
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "vigil/framework/defects.hpp"
+#include "vigil/framework/defect_flags.hpp"
 #include "vigil/framework/route_cache_probe.hpp"
 #include "vigil/framework/route_table.hpp"
 #include "vigil/reports/progress.hpp"
 #include "vigil/reports/report.hpp"
 #include "vigil/reports/statistics.hpp"
+#include "vigil/reports/tool_cli.hpp"
 
 namespace fw = vigil::framework;
 namespace rp = vigil::reports;
@@ -35,10 +35,7 @@ struct Run {
   double cached_p50, cached_p99, uncached_p50;
 };
 
-int bad_input(const std::string& why) {
-  fmt::print(stderr, "vigil-route-cache: {}\n", why);
-  return rp::kExitBadInput;
-}
+constexpr const char* kTool = "vigil-route-cache";
 
 rp::Report build_report(const Options& o, const fw::ProbeConfig& config, std::size_t routes,
                         std::size_t requests, const std::vector<Run>& runs,
@@ -93,8 +90,7 @@ rp::Report build_report(const Options& o, const fw::ProbeConfig& config, std::si
   return report;
 }
 
-void print_summary(const fw::ProbeConfig& config, const std::vector<Run>& runs,
-                   const std::vector<fw::ProbeFinding>& findings) {
+void print_summary(const fw::ProbeConfig& config, const std::vector<Run>& runs, const rp::Report& report) {
   fmt::print("{:<11} {:>8} {:>11} {:>11} {:>13} {:>9} {:>7}\n", "pattern", "hit rate", "p50 ns",
              "p99 ns", "uncached p50", "max size", "wrong");
   for (const auto& run : runs) {
@@ -103,12 +99,8 @@ void print_summary(const fw::ProbeConfig& config, const std::vector<Run>& runs,
                r.hit_rate, run.cached_p50, run.cached_p99, run.uncached_p50, r.max_size, r.wrong_answers);
   }
   fmt::print("capacity {}, {} lookups per pattern\n", config.capacity, config.lookups);
-  if (findings.empty()) {
-    fmt::print("\nno findings: every cached answer matched the router, size stayed within capacity\n");
-    return;
-  }
-  fmt::print("\n{} finding(s):\n", findings.size());
-  for (const auto& f : findings) fmt::print("  [{}] {}\n", f.kind, f.message);
+  fmt::print("{}", rp::format_findings(report.findings,
+                                       "every cached answer matched the router, size stayed within capacity"));
 }
 
 }  // namespace
@@ -118,9 +110,8 @@ int main(int argc, char** argv) {
                "every cached answer checked against the router"};
   Options o;
   fw::ProbeConfig config;
-  std::vector<std::string> defect_names;
+  fw::DefectFlags defect_flags;
   std::string json_path;
-  bool list_defects = false;
 
   app.add_option("--pattern", o.pattern, "sequential, random, hotspot, zipf or all")
       ->check(CLI::IsMember({"sequential", "random", "hotspot", "zipf", "all"}));
@@ -137,43 +128,30 @@ int main(int argc, char** argv) {
   app.add_option("--min-hit-rate", o.min_hit_rate, "minimum hit rate of the hotspot pattern")
       ->check(CLI::Range(0.0, 1.0));
   app.add_flag("--explain", o.explain, "print the route and parameters each request matches, then exit");
-  app.add_option("--defect", defect_names, "switch on a defect of the core (repeatable)");
-  app.add_flag("--list-defects", list_defects, "list the defects and exit");
+  defect_flags.add_to(app);
   app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return rp::kExitClean;
-  } catch (const CLI::ParseError& e) {
-    return bad_input(e.what());
-  }
-  if (list_defects) {
-    std::fputs(fw::format_defect_catalog().c_str(), stdout);
-    return rp::kExitClean;
-  }
-  std::string error;
-  const auto defects = fw::DefectSet::parse(defect_names, error);
-  if (!defects) return bad_input(error);
-  config.defects = *defects;
+  if (auto exit = rp::parse_command_line(app, argc, argv, kTool)) return *exit;
+  if (auto exit = defect_flags.resolve(kTool, config.defects)) return *exit;
   if (o.collide) config.hash = fw::collision_prone_route_cache_hash;
   if (o.routes_file.empty()) o.routes_file = fw::github_api_routes_file().string();
 
   const auto table = fw::load_route_table(o.routes_file);
-  if (!table.ok()) return bad_input(table.error);
+  if (!table.ok()) return rp::bad_input(kTool, table.error);
   fw::Router router;
-  if (auto refused = fw::add_routes(router, table.lines)) return bad_input(fmt::format("{}: {}", o.routes_file, *refused));
-  if (router.size() == 0) return bad_input(fmt::format("{}: no routes", o.routes_file));
+  if (auto refused = fw::add_routes(router, table.lines)) {
+    return rp::bad_input(kTool, fmt::format("{}: {}", o.routes_file, *refused));
+  }
+  if (router.size() == 0) return rp::bad_input(kTool, fmt::format("{}: no routes", o.routes_file));
 
   std::vector<fw::ProbeRequest> requests;
   if (o.paths_file.empty()) {
     requests = fw::requests_for_routes(router, o.paths_per_route);
   } else {
     const auto paths = fw::load_route_table(o.paths_file);
-    if (!paths.ok()) return bad_input(paths.error);
+    if (!paths.ok()) return rp::bad_input(kTool, paths.error);
     requests = fw::requests_from_table(paths.lines);
-    if (requests.empty()) return bad_input(fmt::format("{}: no requests", o.paths_file));
+    if (requests.empty()) return rp::bad_input(kTool, fmt::format("{}: no requests", o.paths_file));
   }
 
   if (o.explain) {
@@ -204,13 +182,7 @@ int main(int argc, char** argv) {
     bar.finish();
   }
 
-  print_summary(config, runs, findings);
-  if (!json_path.empty()) {
-    try {
-      rp::write_report(build_report(o, config, router.size(), requests.size(), runs, findings), json_path);
-    } catch (const rp::ReportError& e) {
-      return bad_input(e.what());
-    }
-  }
-  return findings.empty() ? rp::kExitClean : rp::kExitProblem;
+  const rp::Report report = build_report(o, config, router.size(), requests.size(), runs, findings);
+  print_summary(config, runs, report);
+  return rp::write_report_and_exit_code(report, json_path, kTool);
 }

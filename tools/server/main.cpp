@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -15,10 +16,11 @@
 #include <fmt/format.h>
 
 #include "vigil/framework/app.hpp"
-#include "vigil/framework/defects.hpp"
+#include "vigil/framework/defect_flags.hpp"
 #include "vigil/framework/http/app_service.hpp"
 #include "vigil/framework/http/server.hpp"
 #include "vigil/reports/report.hpp"
+#include "vigil/reports/tool_cli.hpp"
 
 namespace {
 
@@ -59,18 +61,17 @@ reports::Report make_run_report(const AppStats& s, const nlohmann::json& config)
 }  // namespace
 
 int main(int argc, char** argv) {
+  constexpr const char* kTool = "vigil-server";
   CLI::App cli{"vigil-server: the Vigil reference HTTP/1.1 server"};
   http::ServerOptions options;
-  std::vector<std::string> defect_names;
+  vigil::framework::DefectFlags defect_flags;
   std::string json_path;
-  bool list_defects = false;
   std::size_t header_timeout_ms = 10'000, idle_timeout_ms = 60'000, grace_ms = 10'000;
   cli.add_option("--host", options.host, "Numeric address to listen on")->capture_default_str();
   cli.add_option("--port", options.port, "Port; 0 picks a free one (printed on the first line)")
       ->capture_default_str();
   cli.add_option("--threads", options.threads, "Event loops (0: one per core)")->capture_default_str();
-  cli.add_option("--defect", defect_names, "Switch on a defect of the catalog (repeatable)");
-  cli.add_flag("--list-defects", list_defects, "List the defect catalog and exit");
+  defect_flags.add_to(cli, {"Switch on a defect of the catalog (repeatable)", "List the defect catalog and exit"});
   cli.add_option("--max-body", options.limits.max_body_bytes, "Largest request body in bytes (413 above)")
       ->capture_default_str();
   cli.add_option("--max-head", options.limits.max_head_bytes,
@@ -88,24 +89,9 @@ int main(int argc, char** argv) {
   cli.add_option("--shutdown-grace-ms", grace_ms, "Time requests in flight get on SIGINT/SIGTERM")
       ->capture_default_str();
   cli.add_option("--json", json_path, "Write a vigil.report/1 report of the run on shutdown");
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return cli.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "vigil-server: " << e.what() << " (see --help)\n";
-    return reports::kExitBadInput;
-  }
-  if (list_defects) {
-    std::cout << vigil::framework::format_defect_catalog();
-    return reports::kExitClean;
-  }
-  std::string error;
-  auto defects = vigil::framework::DefectSet::parse(defect_names, error);
-  if (!defects) {
-    std::cerr << "vigil-server: " << error << "\n";
-    return reports::kExitBadInput;
-  }
+  if (auto exit = reports::parse_command_line(cli, argc, argv, kTool, "(see --help)")) return *exit;
+  vigil::framework::DefectSet defects;
+  if (auto exit = defect_flags.resolve(kTool, defects)) return *exit;
   options.timeouts.header = std::chrono::milliseconds(header_timeout_ms);
   options.timeouts.idle = std::chrono::milliseconds(idle_timeout_ms);
   options.timeouts.shutdown_grace = std::chrono::milliseconds(grace_ms);
@@ -118,19 +104,18 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  vigil::framework::App app(*defects);
+  vigil::framework::App app(defects);
   http::AppService service(app);
   http::Server server(options, service);
   try {
     server.listen();
   } catch (const std::exception& e) {
-    std::cerr << "vigil-server: " << e.what() << "\n";
-    return reports::kExitBadInput;
+    return reports::bad_input(kTool, e.what());
   }
   std::cout << server.port() << "\n"
             << fmt::format("vigil-server listening on http://{}:{}/ ({} threads, defects: {})\n",
                            options.host, server.port(), server.threads(),
-                           defects->empty() ? "none" : fmt::format("{}", fmt::join(defects->names(), ", ")))
+                           defects.empty() ? "none" : fmt::format("{}", fmt::join(defects.names(), ", ")))
             << std::flush;
 
   std::atomic<bool> done{false};
@@ -161,21 +146,11 @@ int main(int argc, char** argv) {
   nlohmann::json config = {{"host", options.host},
                            {"port", server.port()},
                            {"threads", server.threads()},
-                           {"defects", defects->names()},
+                           {"defects", defects.names()},
                            {"max_body", options.limits.max_body_bytes},
                            {"header_timeout_ms", header_timeout_ms},
                            {"idle_timeout_ms", idle_timeout_ms}};
   reports::Report report = make_run_report(stats, config);
-  if (!json_path.empty()) {
-    try {
-      reports::write_report(report, json_path);
-    } catch (const std::exception& e) {
-      std::cerr << "vigil-server: " << e.what() << "\n";
-      return reports::kExitBadInput;
-    }
-  }
-  if (exit_code == reports::kExitClean && report.verdict == reports::Verdict::Fail) {
-    exit_code = reports::kExitProblem;
-  }
-  return exit_code;
+  // The worse of the run's and the report's codes (0 < 1 < 2).
+  return std::max(exit_code, reports::write_report_and_exit_code(report, json_path, kTool));
 }
