@@ -21,21 +21,103 @@ const Dwfl_Callbacks kCallbacks = {
     .debuginfo_path = nullptr,
 };
 
-// Name of a subprogram or inlined-subroutine DIE, through abstract origins
-// and specifications; the mangled linkage name when there is one.
-std::string die_function_name(Dwarf_Die* die) {
-  Dwarf_Attribute attr;
-  for (int name_attr : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name}) {
-    if (dwarf_attr_integrate(die, name_attr, &attr)) {
-      if (const char* s = dwarf_formstring(&attr)) return demangle(s);
-    }
-  }
-  return {};
+struct FreeDeleter {
+  void operator()(Dwarf_Die* p) const { std::free(p); }
+};
+
+// A DIE chain as libdw returns it (malloc'd), innermost first.
+struct Scopes {
+  std::unique_ptr<Dwarf_Die, FreeDeleter> dies;
+  int count = 0;
+  Dwarf_Die* at(int i) const { return dies.get() + i; }
+};
+
+Scopes scopes_at(Dwarf_Die* cu, Dwarf_Addr pc) {
+  Dwarf_Die* dies = nullptr;
+  Scopes s;
+  s.count = dwarf_getscopes(cu, pc, &dies);
+  s.dies.reset(dies);
+  return s;
 }
 
-bool is_function_scope(Dwarf_Die* die) {
-  const int tag = dwarf_tag(die);
-  return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine;
+Scopes scopes_around(Dwarf_Die* die) {
+  Dwarf_Die* dies = nullptr;
+  Scopes s;
+  s.count = dwarf_getscopes_die(die, &dies);
+  s.dies.reset(dies);
+  return s;
+}
+
+// The scopes that contain pc as the CU lays them out: each inlined instance
+// inside the one it was inlined into, out to the subprogram. dwarf_getscopes
+// alone stops at the innermost inlined instance and goes on with the scopes
+// of that function's abstract definition, which loses every caller between.
+Scopes concrete_scopes_at(Dwarf_Die* cu, Dwarf_Addr pc) {
+  Scopes at_pc = scopes_at(cu, pc);
+  for (int i = 0; i < at_pc.count; ++i) {
+    const int tag = dwarf_tag(at_pc.at(i));
+    if (tag == DW_TAG_subprogram) break;  // nothing inlined at pc
+    if (tag != DW_TAG_inlined_subroutine) continue;
+    Dwarf_Die innermost = *at_pc.at(i);
+    Scopes chain = scopes_around(&innermost);
+    if (chain.count > 0) return chain;
+    break;
+  }
+  return at_pc;
+}
+
+// What `die` is an instance of: through DW_AT_abstract_origin (inlined and
+// out-of-line copies) and DW_AT_specification (a member defined outside its
+// class), to the declaration that sits inside its namespaces and classes.
+Dwarf_Die declaration_of(Dwarf_Die die) {
+  for (int hop = 0; hop < 8; ++hop) {  // bounded: malformed DWARF may loop
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    const bool linked = dwarf_attr(&die, DW_AT_abstract_origin, &attr) || dwarf_attr(&die, DW_AT_specification, &attr);
+    if (!linked || !dwarf_formref_die(&attr, &next)) break;
+    die = next;
+  }
+  return die;
+}
+
+bool is_named_scope(int tag) {
+  return tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
+         tag == DW_TAG_union_type || tag == DW_TAG_subprogram;
+}
+
+// DW_AT_name qualified by the enclosing namespaces and classes, for functions
+// without a linkage name (GCC gives none to the unified constructors and
+// destructors that it inlines, nor to C functions).
+std::string qualified_name(Dwarf_Die* declaration) {
+  const char* name = dwarf_diename(declaration);
+  if (!name) return {};
+  std::string qualified = name;
+  const Scopes parents = scopes_around(declaration);
+  for (int i = 1; i < parents.count; ++i) {
+    Dwarf_Die* parent = parents.at(i);
+    if (!is_named_scope(dwarf_tag(parent))) continue;
+    const char* parent_name = dwarf_diename(parent);
+    const std::string prefix = parent_name ? parent_name
+                               : dwarf_tag(parent) == DW_TAG_namespace ? "(anonymous namespace)"
+                                                                      : "(anonymous)";
+    qualified = prefix + "::" + qualified;
+  }
+  return qualified;
+}
+
+std::string call_file(Dwarf_Die* inlined, Dwarf_Files* files) {
+  Dwarf_Attribute attr;
+  Dwarf_Word index = 0;
+  if (!files || dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &index) != 0) return {};
+  const char* file = dwarf_filesrc(files, index, nullptr, nullptr);
+  return file ? file : "";
+}
+
+int call_line(Dwarf_Die* inlined) {
+  Dwarf_Attribute attr;
+  Dwarf_Word line = 0;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &line) != 0) return 0;
+  return static_cast<int>(line);
 }
 
 }  // namespace
@@ -63,7 +145,77 @@ reports::Frame SymbolizedFrame::to_report_frame() const {
 struct Symbolizer::Impl {
   Dwfl* dwfl = nullptr;
   std::unordered_map<std::uint64_t, std::vector<SymbolizedFrame>> cache;
+  // Function names by declaration DIE: qualifying a name walks its CU.
+  std::unordered_map<const void*, std::string> names;
+
+  std::string function_name(Dwarf_Die* scope);
+  std::vector<SymbolizedFrame> debug_frames(const SymbolizedFrame& base, Dwfl_Module* mod, Dwarf_Addr pc);
 };
+
+std::string Symbolizer::Impl::function_name(Dwarf_Die* scope) {
+  Dwarf_Attribute attr;
+  for (int name_attr : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr_integrate(scope, name_attr, &attr)) {
+      if (const char* s = dwarf_formstring(&attr)) return demangle(s);
+    }
+  }
+  Dwarf_Die declaration = declaration_of(*scope);
+  auto [it, inserted] = names.try_emplace(declaration.addr);
+  if (inserted) it->second = qualified_name(&declaration);
+  return it->second;
+}
+
+// Frames from DWARF, innermost first: one per inlined instance that contains
+// pc, then the function they were inlined into. The innermost line comes
+// from the line table; each outer frame's line is the call site recorded on
+// the inlined instance inside it. Empty when pc has no debug info.
+std::vector<SymbolizedFrame> Symbolizer::Impl::debug_frames(const SymbolizedFrame& base, Dwfl_Module* mod,
+                                                            Dwarf_Addr pc) {
+  Dwarf_Addr die_bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, pc, &die_bias);
+  if (!cu) return {};
+  const Scopes scopes = concrete_scopes_at(cu, pc - die_bias);
+  // No scope at pc: the CU does not cover it (code without debug info that
+  // sits between CUs), and a line-table lookup would name a neighbour's line.
+  if (scopes.count <= 0) return {};
+
+  std::string file;
+  int line = 0;
+  if (Dwfl_Line* l = dwfl_module_getsrc(mod, pc)) {
+    if (const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr)) file = f;
+  }
+  Dwarf_Files* files = nullptr;
+  std::size_t nfiles = 0;
+  if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0) files = nullptr;
+
+  std::vector<SymbolizedFrame> frames;
+  for (int i = 0; i < scopes.count; ++i) {
+    Dwarf_Die* scope = scopes.at(i);
+    const int tag = dwarf_tag(scope);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+    SymbolizedFrame f = base;
+    f.file = file;
+    f.line = line;
+    if (tag == DW_TAG_subprogram) {
+      // The ELF symbol names the outermost function best (clones, .cold parts).
+      if (f.function.empty()) f.function = function_name(scope);
+      frames.push_back(std::move(f));
+      break;
+    }
+    f.function = function_name(scope);
+    f.inlined = true;
+    frames.push_back(std::move(f));
+    file = call_file(scope, files);
+    line = call_line(scope);
+  }
+  if (frames.empty()) {  // line info without a function DIE (assembly)
+    SymbolizedFrame f = base;
+    f.file = file;
+    f.line = line;
+    frames.push_back(std::move(f));
+  }
+  return frames;
+}
 
 Symbolizer::Symbolizer(const std::vector<Module>& modules) : impl_(std::make_unique<Impl>()) {
   impl_->dwfl = dwfl_begin(&kCallbacks);
@@ -90,62 +242,15 @@ std::vector<SymbolizedFrame> Symbolizer::symbolize(std::uint64_t return_address)
   const Dwarf_Addr pc = return_address > 0 ? return_address - 1 : 0;
   Dwfl_Module* mod = impl_->dwfl ? dwfl_addrmodule(impl_->dwfl, pc) : nullptr;
   std::vector<SymbolizedFrame> frames;
-  if (!mod) {
-    frames.push_back(base);
-    return impl_->cache[return_address] = frames;
+  if (mod) {
+    const char* mod_name = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+    base.module = mod_name ? mod_name : "";
+    GElf_Addr bias = 0;
+    if (dwfl_module_getelf(mod, &bias)) base.offset = return_address - bias;
+    if (const char* sym = dwfl_module_addrname(mod, pc)) base.function = demangle(sym);
+    frames = impl_->debug_frames(base, mod, pc);
   }
-  Dwarf_Addr mod_start = 0;
-  const char* mod_name = dwfl_module_info(mod, nullptr, &mod_start, nullptr, nullptr, nullptr, nullptr, nullptr);
-  base.module = mod_name ? mod_name : "";
-  GElf_Addr bias = 0;
-  if (dwfl_module_getelf(mod, &bias)) base.offset = return_address - bias;
-  if (const char* sym = dwfl_module_addrname(mod, pc)) base.function = demangle(sym);
-
-  // File and line of the innermost code at pc.
-  std::string file;
-  int line = 0;
-  if (Dwfl_Line* l = dwfl_module_getsrc(mod, pc)) {
-    if (const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr)) file = f;
-  }
-
-  // Expand inlined calls: each inlined_subroutine scope is a frame whose
-  // caller's line is its DW_AT_call_file/DW_AT_call_line.
-  Dwarf_Addr die_bias = 0;
-  Dwarf_Die* cu = dwfl_module_addrdie(mod, pc, &die_bias);
-  Dwarf_Die* scopes = nullptr;
-  const int nscopes = cu ? dwarf_getscopes(cu, pc - die_bias, &scopes) : 0;
-  Dwarf_Files* files = nullptr;
-  std::size_t nfiles = 0;
-  if (cu) dwarf_getsrcfiles(cu, &files, &nfiles);
-  for (int i = 0; i < nscopes; ++i) {
-    Dwarf_Die* scope = &scopes[i];
-    if (!is_function_scope(scope)) continue;
-    SymbolizedFrame f = base;
-    f.file = file;
-    f.line = line;
-    const bool inlined = dwarf_tag(scope) == DW_TAG_inlined_subroutine;
-    f.inlined = inlined;
-    std::string name = die_function_name(scope);
-    // The outermost function: the ELF symbol is the most precise name.
-    if (!inlined && !base.function.empty()) name = base.function;
-    f.function = name.empty() ? base.function : name;
-    frames.push_back(f);
-    if (!inlined) break;
-    Dwarf_Attribute attr;
-    Dwarf_Word call_file = 0, call_line = 0;
-    if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_file, &attr), &call_file) == 0 && files) {
-      const char* cf = dwarf_filesrc(files, call_file, nullptr, nullptr);
-      file = cf ? cf : "";
-    }
-    if (dwarf_formudata(dwarf_attr(scope, DW_AT_call_line, &attr), &call_line) == 0)
-      line = static_cast<int>(call_line);
-  }
-  std::free(scopes);
-  if (frames.empty()) {
-    base.file = file;
-    base.line = line;
-    frames.push_back(base);
-  }
+  if (frames.empty()) frames.push_back(base);
   return impl_->cache[return_address] = frames;
 }
 

@@ -124,9 +124,7 @@ TEST_F(LeakTestTool, EachCoreDefectIsALeakNamingItsAllocatingFunction) {
       {"route-cache-unbounded", "random-paths", "200", "RouteCache::lookup"},
       {"route-cache-unbounded", "api", "200", "RouteCache::lookup"},
       {"arena-no-reset", "api", "200", "Arena::new_block"},
-      // BufferHistory::record inlines deque::push_back; until the symbolizer lists
-      // every inlined caller, the innermost frame names BufferHistory::Entry's allocator.
-      {"history-unbounded", "burst", "200", "BufferHistory"},
+      {"history-unbounded", "burst", "200", "BufferHistory::record"},
       {"arena-no-reset", "random-paths", "400", "Arena::new_block"},
   };
   for (const DefectCase& c : cases) {
@@ -136,6 +134,7 @@ TEST_F(LeakTestTool, EachCoreDefectIsALeakNamingItsAllocatingFunction) {
     EXPECT_EQ(r.exit_code, 1) << c.defect;
     EXPECT_GE(growth_leaks_naming(*r.report, c.allocating_function), 1u)
         << c.defect << " should name " << c.allocating_function << "\n" << describe(r);
+    EXPECT_NE(r.out.find(c.allocating_function), std::string::npos) << c.defect << "\n" << r.out;  // in the summary
     EXPECT_GT(r.report->metrics.at("leak.bytes_per_cycle").value, 0.0) << c.defect;
     EXPECT_EQ(r.report->config.at("defects"), nlohmann::json::array({c.defect}));
   }
@@ -178,6 +177,37 @@ TEST_F(LeakTestTool, TargetsThatLeakAreJudgedLeaksNamingTheFunction) {
     EXPECT_EQ(r.report->config.at("snapshot_trigger"), "cycle") << c.mode;
     EXPECT_NE(r.out.find(c.allocating_function), std::string::npos) << c.mode;  // in the summary
   }
+}
+
+// The line of leak_target.cpp that carries the mark "// stack: NAME".
+int marked_line(const std::string& name) {
+  std::ifstream source(VIGIL_LEAK_TARGET_SOURCE);
+  std::string text;
+  for (int line = 1; std::getline(source, text); ++line)
+    if (text.ends_with("// stack: " + name)) return line;
+  return -1;
+}
+
+TEST_F(LeakTestTool, InlinedFunctionsAreFramesOfTheirOwnWithTheirLines) {
+  const ToolRun r = run_target("inlined");
+  ASSERT_TRUE(r.report) << describe(r);
+  EXPECT_EQ(r.exit_code, 1);
+  const auto& fs = r.report->findings;
+  const auto leak = std::find_if(fs.begin(), fs.end(), [](const Finding& f) {
+    return f.kind == "leak" && f.extra.contains("fit") && stack_names(f, "make_record");
+  });
+  ASSERT_NE(leak, fs.end()) << describe(r);
+  // Innermost first: the allocating line in the inlined function, then each
+  // caller at the line of its call, the noinline one last.
+  const std::vector<std::string> chain = {"make_record", "keep_record", "leak_through_inlined_calls"};
+  ASSERT_GE(leak->stack.size(), chain.size()) << describe(r);
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    const auto& frame = leak->stack[i];
+    EXPECT_NE(frame.function.find(chain[i]), std::string::npos) << i << ": " << frame.function;
+    EXPECT_TRUE(frame.file.ends_with("leak_target.cpp")) << i << ": " << frame.file;
+    EXPECT_EQ(frame.line, marked_line(chain[i])) << i << ": " << frame.function;
+  }
+  EXPECT_NE(r.out.find("make_record"), std::string::npos) << r.out;  // in the summary
 }
 
 TEST_F(LeakTestTool, AlignedFamiliesAreThreeSites) {

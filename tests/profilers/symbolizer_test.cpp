@@ -58,6 +58,29 @@ __attribute__((noinline)) std::uint64_t caller_of_return_address() {
 }
 constexpr int kCallLine = __LINE__ - 4;
 
+// Two functions forced inline into a noinline one: at pc there is one return
+// address for three functions, and each must be a frame of its own.
+namespace inline_chain {
+[[gnu::always_inline]] inline std::uint64_t innermost() {
+  return outer::return_address_here();
+}
+constexpr int kInnermostLine = __LINE__ - 2;
+
+[[gnu::always_inline]] inline std::uint64_t middle() {
+  const std::uint64_t a = innermost();
+  asm volatile("" ::: "memory");
+  return a;
+}
+constexpr int kMiddleLine = __LINE__ - 4;
+
+__attribute__((noinline)) std::uint64_t outermost() {
+  const std::uint64_t a = middle();
+  asm volatile("" ::: "memory");  // no tail call: the return address stays in here
+  return a;
+}
+constexpr int kOutermostLine = __LINE__ - 4;
+}  // namespace inline_chain
+
 }  // namespace
 
 TEST(Symbolizer, NamesFunctionFileAndLineOfAReturnAddress) {
@@ -74,6 +97,24 @@ TEST(Symbolizer, NamesFunctionFileAndLineOfAReturnAddress) {
   const auto report = frames.front().to_report_frame();
   EXPECT_EQ(report.line, kCallLine);
   EXPECT_EQ(report.function, frames.front().function);
+}
+
+TEST(Symbolizer, ExpandsInlinedCallsInnermostFirstWithTheirCallLines) {
+  vp::Symbolizer sym(own_modules());
+  const auto frames = sym.symbolize(inline_chain::outermost());
+  ASSERT_EQ(frames.size(), 3u);
+  const int expected_lines[] = {inline_chain::kInnermostLine, inline_chain::kMiddleLine,
+                                inline_chain::kOutermostLine};
+  const char* expected_names[] = {"inline_chain::innermost", "inline_chain::middle", "inline_chain::outermost"};
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const auto& f = frames[i];
+    EXPECT_NE(f.function.find(expected_names[i]), std::string::npos) << i << ": " << f.function;
+    EXPECT_TRUE(f.file.ends_with("symbolizer_test.cpp")) << i << ": " << f.file;
+    EXPECT_EQ(f.line, expected_lines[i]) << i << ": " << f.function;
+    EXPECT_EQ(f.inlined, i + 1 < frames.size()) << i;
+    EXPECT_EQ(f.address, frames[0].address);
+    EXPECT_EQ(f.module, frames[0].module);
+  }
 }
 
 TEST(Symbolizer, FallsBackToModuleAndOffsetOrRawAddress) {

@@ -1,7 +1,8 @@
 // vigil_leak_target MODE [CYCLES]: a program with a known leak (or none) in
 // a known function, for the leak-test suite. Each cycle does the mode's work
 // and calls vigil_cycle(). Allocating functions are noinline so that stacks
-// name them; results go through a volatile sink so nothing is optimized away.
+// name them (but for mode "inlined", whose are forced inline, as at -O2 in
+// real code); results go through a volatile sink so nothing is optimized away.
 #include <algorithm>
 #include <array>
 #include <barrier>
@@ -63,6 +64,19 @@ NOINLINE void remember_request(int cycle) {  // reachable at exit, but it grows
   g_seen->push_back(new std::string(100, static_cast<char>('a' + cycle % 26)));
 }
 
+// Two functions forced inline into a noinline caller: one return address
+// for three functions. The leak-test suite looks these lines up by their
+// "stack:" marks and expects each function as a frame with its line.
+[[gnu::always_inline]] inline void* make_record() {
+  return std::malloc(144);  // stack: make_record
+}
+[[gnu::always_inline]] inline void keep_record() {
+  g_sink = make_record();  // stack: keep_record
+}
+NOINLINE void leak_through_inlined_calls() {
+  keep_record();  // stack: leak_through_inlined_calls
+}
+
 NOINLINE void lose_blocks_once() {
   for (int i = 0; i < 8; ++i) g_sink = std::malloc(1000);
 }
@@ -119,7 +133,7 @@ NOINLINE void balanced_work(int cycle) {
 int usage() {
   std::fprintf(stderr,
                "usage: vigil_leak_target MODE [CYCLES]\n"
-               "modes: loop realloc calloc aligned threads reachable-growing unreachable-at-exit\n"
+               "modes: loop realloc calloc aligned threads reachable-growing unreachable-at-exit inlined\n"
                "       bounded-cache pool globals timer-leak crash exit-code\n");
   return 2;
 }
@@ -168,6 +182,8 @@ int main(int argc, char** argv) {
     for (auto& t : threads) t.join();
   } else if (mode == "reachable-growing") {
     each_cycle([](int c) { remember_request(c); });
+  } else if (mode == "inlined") {
+    each_cycle([](int) { for (int i = 0; i < 3; ++i) leak_through_inlined_calls(); });
   } else if (mode == "unreachable-at-exit") {
     lose_blocks_once();
     each_cycle([](int c) { balanced_work(c); });

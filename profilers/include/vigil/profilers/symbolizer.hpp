@@ -36,7 +36,9 @@ class Symbolizer {
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
-  // All frames of one return address (several when calls were inlined).
+  // All frames of one return address, innermost first: one per inlined call
+  // (inlined = true; line from the line table for the innermost, the call
+  // line for the others), then the function they were all inlined into.
   std::vector<SymbolizedFrame> symbolize(std::uint64_t return_address);
   // A whole stack, innermost first, tracker and allocator frames dropped;
   // results are cached per address.
