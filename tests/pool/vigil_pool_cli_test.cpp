@@ -1,90 +1,60 @@
 // End-to-end checks of vigil-pool that do not depend on timing: exit codes,
 // bad input, and the reuse finding of pool-no-reuse in the written report.
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "../support/tool_run.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ToolRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using vigil::test::ToolRun;
 
 class VigilPool : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vigil-pool-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  ToolRun run(const std::vector<std::string>& args) { return vigil::test::run_tool(VIGIL_POOL_BIN, args, dir_); }
 
-  ToolRun run(const std::string& args) {
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string cmd = std::string(VIGIL_POOL_BIN) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int status = std::system(cmd.c_str());
-    ToolRun r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-  }
-
-  fs::path dir_;
+  vigil::test::ScratchDir dir_{"vigil-pool-test"};
 };
 
 TEST_F(VigilPool, HelpAndDefectListExitClean) {
-  const ToolRun help = run("--help");
+  const ToolRun help = run({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--min-reuse"), std::string::npos);
-  const ToolRun list = run("--list-defects");
+  const ToolRun list = run({"--list-defects"});
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_NE(list.out.find("pool-mutex"), std::string::npos);
 }
 
 TEST_F(VigilPool, BadInputExitsTwoWithOneLineAndNoReport) {
   const fs::path json = dir_ / "report.json";
-  for (const std::string args : {"--defect no-such-defect", "--requests 0", "--threads 0", "--min-reuse 1.5",
-                                 "--unknown-flag", "--requests many"}) {
-    const ToolRun r = run(args + " --json " + json.string());
-    EXPECT_EQ(r.exit_code, 2) << args;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
-    EXPECT_FALSE(fs::exists(json)) << args;
+  const std::vector<std::vector<std::string>> cases = {
+      {"--defect", "no-such-defect"}, {"--requests", "0"}, {"--threads", "0"},
+      {"--min-reuse", "1.5"},         {"--unknown-flag"},  {"--requests", "many"}};
+  for (std::vector<std::string> args : cases) {
+    const std::string shown = args.front();
+    args.insert(args.end(), {"--json", json.string()});
+    const ToolRun r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << shown;
+    EXPECT_EQ(r.stderr_lines(), 1) << shown << ": " << r.err;
+    EXPECT_FALSE(fs::exists(json)) << shown;
   }
 }
 
 TEST_F(VigilPool, UnwritableReportIsBadInput) {
-  const ToolRun r = run("--requests 2000 --threads 1 --json " + (dir_ / "missing" / "r.json").string());
+  const ToolRun r = run({"--requests", "2000", "--threads", "1", "--json", (dir_ / "missing" / "r.json").string()});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.stderr_lines(), 1) << r.err;
 }
 
 TEST_F(VigilPool, NoReuseDefectIsFlaggedByTheReuseRatio) {
   const fs::path json = dir_ / "report.json";
-  const ToolRun r = run("--requests 20000 --threads 2 --defect pool-no-reuse --json " + json.string());
+  const ToolRun r = run({"--requests", "20000", "--threads", "2", "--defect", "pool-no-reuse", "--json", json.string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("low-reuse"), std::string::npos) << r.out;
   const auto report = vigil::reports::read_report(json);
@@ -101,7 +71,7 @@ TEST_F(VigilPool, NoReuseDefectIsFlaggedByTheReuseRatio) {
 
 TEST_F(VigilPool, CorrectPoolReportsFullReuseAndEveryMetric) {
   const fs::path json = dir_ / "report.json";
-  const ToolRun r = run("--requests 20000 --threads 2 --json " + json.string());
+  const ToolRun r = run({"--requests", "20000", "--threads", "2", "--json", json.string()});
   // Exit 0 or 1: whether the pool beat new/delete is timing, not judged here.
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
   const auto report = vigil::reports::read_report(json);
