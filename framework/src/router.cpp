@@ -204,10 +204,17 @@ std::uint64_t load_half(const char* p) {
 constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
 constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
 
-// The low `bytes` bytes of a word set (bytes <= 8).
-constexpr std::uint64_t low_bytes(std::size_t bytes) {
-  return bytes >= 8 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} << (8 * bytes));
-}
+// kLowBytes[n]: the low n bytes of a word set (a table: no branch, no
+// shift by 64).
+constexpr std::uint64_t kLowBytes[9] = {0,
+                                        0xffULL,
+                                        0xffffULL,
+                                        0xffffffULL,
+                                        0xffffffffULL,
+                                        0xffffffffffULL,
+                                        0xffffffffffffULL,
+                                        0xffffffffffffffULL,
+                                        ~std::uint64_t{0}};
 
 // A high bit in every byte of `w` that is zero; exact up to the lowest one
 // (a borrow can only mark bytes above a real zero).
@@ -254,15 +261,26 @@ inline bool same_bytes(const char* p, const char* text, std::size_t len) {
   return load_word(p + len - 8) == load_word(text + len - 8);
 }
 
-// Does [p, end) start with the node text (`head` holds its first bytes,
-// `text` all of it in the pool)? Words at a time; the path is read a whole
-// word only where it has one.
-inline bool starts_with(const char* p, const char* end, std::uint64_t head, const char* text, std::size_t len) {
+// The (up to) 8 path bytes at p, in the low bytes of a word, the rest zero.
+// Lookups run only on paths of at least 8 bytes (match() pads shorter
+// ones), so near the end the word ending at `end` is read and shifted:
+// never a read outside the path, never a byte loop.
+// Callers have at least one byte left; selects, not branches, since where
+// a path ends is anyone's guess.
+inline std::uint64_t path_word(const char* p, const char* end) {
   const auto left = static_cast<std::size_t>(end - p);
-  if (left < len) return false;
-  if (left < 8) return std::memcmp(p, text, len) == 0;
-  const std::uint64_t first = load_word(p);
-  if (len <= 8) return ((first ^ head) & low_bytes(len)) == 0;
+  const bool near_end = left < 8;
+  const char* at = near_end ? end - 8 : p;
+  const std::size_t unwanted = near_end ? 8 - left : 0;
+  return load_word(at) >> (8 * unwanted);
+}
+
+// Does [p, end) start with the node text (`head` holds its first bytes,
+// `text` all of it in the pool)?
+inline bool starts_with(const char* p, const char* end, std::uint64_t head, const char* text, std::size_t len) {
+  if (static_cast<std::size_t>(end - p) < len) return false;
+  const std::uint64_t first = path_word(p, end);
+  if (len <= 8) return ((first ^ head) & kLowBytes[len]) == 0;
   if (first != head) return false;
   for (std::size_t i = 8; i + 8 < len; i += 8) {
     if (load_word(p + i) != load_word(text + i)) return false;
@@ -272,14 +290,13 @@ inline bool starts_with(const char* p, const char* end, std::uint64_t head, cons
 
 // The end of the segment at p: the next '/' or `end`.
 inline const char* segment_end(const char* p, const char* end) {
-  while (end - p >= 8) {
-    if (const std::uint64_t slash = zero_bytes(load_word(p) ^ (kOnes * '/'))) {
-      return p + std::countr_zero(slash) / 8;
-    }
+  for (;;) {
+    const auto left = static_cast<std::size_t>(end - p);
+    const std::uint64_t slash = zero_bytes(path_word(p, end) ^ (kOnes * '/')) & kLowBytes[left < 8 ? left : 8];
+    if (slash != 0) return p + std::countr_zero(slash) / 8;
+    if (left <= 8) return end;
     p += 8;
   }
-  while (p != end && *p != '/') ++p;
-  return p;
 }
 
 // The pool ends with this much slack, so a 16-byte index block or a whole
@@ -325,12 +342,28 @@ std::optional<RouteError> Router::add(Method method, std::string_view pattern, R
 const Route* Router::match(Method method, std::string_view path, Params& params) const {
   params.clear();
   if (const Route* r = match_static(method, path.data(), path.size())) return r;
+  if (path.size() >= 8) return match_tree(method, path.data(), path.data() + path.size(), params);
+  // The tree reads whole words ending at the path's end: give a short path
+  // 8 bytes of room in front, then point its parameter values back at it.
+  char padded[16] = {};
+  std::memcpy(padded + 8, path.data(), path.size());
+  const Route* r = match_tree(method, padded + 8, padded + 8 + path.size(), params);
+  if (r == nullptr || params.empty()) return r;
+  Params found = params;
+  params.clear();
+  for (const Param& p : found) {
+    const auto at = static_cast<std::size_t>(p.value.data() - (padded + 8));
+    params.push(p.name, p.value.empty() ? std::string_view{} : path.substr(at, p.value.size()));
+  }
+  return r;
+}
+
+const Route* Router::match_tree(Method method, const char* p, const char* end, Params& params) const {
   const std::uint32_t top = flat_roots_[static_cast<std::size_t>(method)];
   if (top == kNoNode) return nullptr;
   const FlatNode& t = flat_[top];
-  const char* end = path.data() + path.size();
-  if (!starts_with(path.data(), end, t.head, pool_.data() + t.text, t.text_len)) return nullptr;
-  const Route* r = match_from(flat_.data(), pool_.data(), top, path.data() + t.text_len, end, params);
+  if (!starts_with(p, end, t.head, pool_.data() + t.text, t.text_len)) return nullptr;
+  const Route* r = match_from(flat_.data(), pool_.data(), top, p + t.text_len, end, params);
   if (r == nullptr) params.clear();
   return r;
 }
@@ -377,12 +410,12 @@ void Router::compile_node(std::uint32_t slot, const Node& node) {
   const std::string_view text = node.prefix.empty() ? node.name : std::string_view(node.prefix);
   f.text = static_cast<std::uint32_t>(pool_.size());
   f.text_len = static_cast<std::uint16_t>(text.size());
-  std::memcpy(&f.head, text.data(), std::min<std::size_t>(text.size(), 8));
+  if (!text.empty()) std::memcpy(&f.head, text.data(), std::min<std::size_t>(text.size(), 8));
   pool_ += text;
   f.indices = static_cast<std::uint32_t>(pool_.size());
   pool_ += node.indices;
   f.child_count = static_cast<std::uint16_t>(node.children.size());
-  if (f.child_count <= kInlineChildren) std::memcpy(&f.first_bytes, node.indices.data(), f.child_count);
+  if (f.child_count <= kInlineChildren) std::memcpy(f.first_bytes, node.indices.data(), f.child_count);
   f.route = node.route;
   // Static children take contiguous slots; flat_ may grow below, so `f` is
   // stored only at the end.
@@ -414,14 +447,15 @@ inline const Route* Router::match_static(Method method, const char* p, std::size
 }
 
 inline std::uint32_t Router::find_child(const FlatNode& n, char c, const char* pool) {
-  if (n.child_count <= kInlineChildren) {
-    const std::uint64_t hits =
-        zero_bytes(n.first_bytes ^ (kOnes * static_cast<unsigned char>(c))) & low_bytes(n.child_count);
-    return hits == 0 ? kNoNode : n.first_child + static_cast<std::uint32_t>(std::countr_zero(hits) / 8);
-  }
-  const char* idx = pool + n.indices;
 #if defined(__SSE2__)
   const __m128i needle = _mm_set1_epi8(c);
+  if (n.child_count <= kInlineChildren) {  // one compare, also for no children at all
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(n.first_bytes));
+    const unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, needle))) &
+                          ((1u << n.child_count) - 1);
+    return bits == 0 ? kNoNode : n.first_child + static_cast<std::uint32_t>(__builtin_ctz(bits));
+  }
+  const char* idx = pool + n.indices;
   for (std::uint32_t base = 0; base < n.child_count; base += 16) {
     const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + base));
     unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, needle)));
@@ -430,6 +464,7 @@ inline std::uint32_t Router::find_child(const FlatNode& n, char c, const char* p
     if (bits != 0) return n.first_child + base + static_cast<std::uint32_t>(__builtin_ctz(bits));
   }
 #else
+  const char* idx = n.child_count <= kInlineChildren ? n.first_bytes : pool + n.indices;
   for (std::uint32_t i = 0; i < n.child_count; ++i) {
     if (idx[i] == c) return n.first_child + i;
   }

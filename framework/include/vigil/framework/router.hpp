@@ -70,10 +70,10 @@ class Router {
   // children contiguous) and one byte pool, so a lookup walks
   // cache-friendly memory without pointer chasing.
   static constexpr std::uint32_t kNoNode = 0xffffffffu;
-  static constexpr std::uint32_t kInlineChildren = 8;
+  static constexpr std::uint32_t kInlineChildren = 16;
   struct FlatNode {
     std::uint64_t head = 0;         // the text's first (up to 8) bytes, zero-padded
-    std::uint64_t first_bytes = 0;  // first byte of each static child, when at most 8
+    char first_bytes[kInlineChildren] = {};  // first byte of each static child, when they fit
     std::uint32_t text = 0;         // pool offset: static prefix, or the parameter's name
     std::uint16_t text_len = 0;
     std::uint16_t child_count = 0;
@@ -94,6 +94,8 @@ class Router {
   void compile_statics();
   static std::uint32_t find_child(const FlatNode& n, char c, const char* pool);
   const Route* match_static(Method method, const char* p, std::size_t length) const;
+  // Paths of at least 8 bytes, or padded in front to 8.
+  const Route* match_tree(Method method, const char* p, const char* end, Params& params) const;
   // Static, on plain pointers: writes to `params` cannot alias the tables,
   // so their addresses stay in registers.
   static const Route* match_from(const FlatNode* nodes, const char* pool, std::uint32_t node,
