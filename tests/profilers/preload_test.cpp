@@ -114,6 +114,21 @@ TEST(Preload, CountsAllocationsFromSeveralThreadsAndTheirCensus) {
   EXPECT_EQ(x.unreachable_blocks, 0u);
 }
 
+// More threads than counter stripes, in waves, with blocks freed by other
+// threads: the per-site counts stay exact.
+TEST(Preload, CountsStayExactWithMoreThreadsThanStripes) {
+  const TargetRun run = run_target("many-threads", {"many-threads"});
+  ASSERT_TRUE(run.result.ok()) << run.result.describe();
+  const auto ids = sites_of(run.capture, "many_threads_alloc");
+  ASSERT_FALSE(ids.empty());
+  const auto sum = sum_sites(exit_snapshot(run.capture), ids);
+  constexpr std::uint64_t kAllocated = 3 * 12 * 50, kFreed = 3 * 12 * 25 + 2 * 12 * 10;
+  EXPECT_EQ(sum.total_blocks, kAllocated);
+  EXPECT_EQ(sum.total_bytes, kAllocated * 32);
+  EXPECT_EQ(sum.live_blocks, kAllocated - kFreed);
+  EXPECT_EQ(sum.live_bytes, (kAllocated - kFreed) * 32);
+}
+
 TEST(Preload, ForkChildIsNotTrackedAndParentIsIntact) {
   const TargetRun run = run_target("fork", {"fork"});
   ASSERT_TRUE(run.result.ok()) << run.result.describe();

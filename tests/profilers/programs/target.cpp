@@ -60,6 +60,38 @@ int run_threads() {
   return 0;
 }
 
+// --- many-threads: 3 waves of 12 threads, more than the tracker has
+// counter stripes (some threads share one, later waves reuse the stripes of
+// ended threads). Each thread allocates 50 blocks of 32 bytes, frees 25 and
+// keeps 25; from the second wave on, each also frees 10 blocks kept by a
+// thread of the wave before (blocks freed by another thread).
+constexpr int kWaves = 3, kWaveThreads = 12, kWaveBlocks = 50;
+void* volatile g_kept_by_wave[kWaves][kWaveThreads][kWaveBlocks / 2];
+
+NOINLINE void* many_threads_alloc() { return std::malloc(32); }
+
+int run_many_threads() {
+  for (int wave = 0; wave < kWaves; ++wave) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kWaveThreads; ++t) {
+      threads.emplace_back([wave, t] {
+        void* mine[kWaveBlocks];
+        for (auto& p : mine) p = many_threads_alloc();
+        for (int i = 0; i < kWaveBlocks / 2; ++i) std::free(mine[i]);
+        for (int i = 0; i < kWaveBlocks / 2; ++i) g_kept_by_wave[wave][t][i] = mine[kWaveBlocks / 2 + i];
+        if (wave == 0) return;
+        for (int i = 0; i < 10; ++i) {
+          std::free(g_kept_by_wave[wave - 1][t][i]);
+          g_kept_by_wave[wave - 1][t][i] = nullptr;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  vigil_cycle();
+  return 0;
+}
+
 // --- fork: the child allocates a lot and must not appear anywhere.
 NOINLINE void* parent_alloc() { return std::malloc(300); }
 NOINLINE void* child_alloc() { return std::malloc(777); }
@@ -185,6 +217,7 @@ int main(int argc, char** argv) {
   const std::string mode = argv[1];
   const char* arg = argc > 2 ? argv[2] : "";
   if (mode == "threads") return run_threads();
+  if (mode == "many-threads") return run_many_threads();
   if (mode == "fork") return run_fork();
   if (mode == "dlopen") return run_dlopen(arg);
   if (mode == "families") return run_families();
