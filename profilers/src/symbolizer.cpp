@@ -97,9 +97,10 @@ std::string qualified_name(Dwarf_Die* declaration) {
     Dwarf_Die* parent = parents.at(i);
     if (!is_named_scope(dwarf_tag(parent))) continue;
     const char* parent_name = dwarf_diename(parent);
+    // Unnamed scopes spelled as the demangler spells them.
     const std::string prefix = parent_name ? parent_name
                                : dwarf_tag(parent) == DW_TAG_namespace ? "(anonymous namespace)"
-                                                                      : "(anonymous)";
+                                                                      : "{unnamed type}";
     qualified = prefix + "::" + qualified;
   }
   return qualified;
