@@ -1,19 +1,17 @@
 // End-to-end: runs the built vigil-leak-test on the reference core (each
 // defect alone, and none) and on vigil_leak_target (known leaks in known
 // functions, and programs that do not leak), and checks report and exit code.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "../support/tool_run.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace {
@@ -23,54 +21,33 @@ using vigil::reports::Finding;
 using vigil::reports::Report;
 using vigil::reports::Severity;
 
-struct ToolRun {
-  int exit_code = -1;
-  std::string out, err;
+// A run of vigil-leak-test: exit code, output, and the report it wrote, if any.
+struct LeakTestRun : vigil::test::ToolRun {
   std::optional<Report> report;
 };
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class LeakTestTool : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/vigil-leaktest-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  ToolRun run(const std::vector<std::string>& args, bool with_json = true) {
+  LeakTestRun run(const std::vector<std::string>& args, bool with_json = true) {
     const fs::path json = dir_ / "report.json";
     fs::remove(json);
-    std::string cmd = quote(VIGIL_LEAK_TEST_TOOL);
-    if (with_json) cmd += " --json " + quote(json.string());
-    for (const auto& a : args) cmd += " " + quote(a);
-    cmd += " >" + quote((dir_ / "out.txt").string()) + " 2>" + quote((dir_ / "err.txt").string());
-    const int status = std::system(cmd.c_str());
-    ToolRun r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_ / "out.txt");
-    r.err = slurp(dir_ / "err.txt");
+    std::vector<std::string> all;
+    if (with_json) all = {"--json", json.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    LeakTestRun r;
+    static_cast<vigil::test::ToolRun&>(r) = vigil::test::run_tool(VIGIL_LEAK_TEST_TOOL, all, dir_);
     if (fs::exists(json)) r.report = vigil::reports::read_report(json);
     return r;
   }
 
-  ToolRun run_target(const std::string& mode, std::vector<std::string> options = {}) {
+  LeakTestRun run_target(const std::string& mode, std::vector<std::string> options = {}) {
     options.push_back("--");
     options.push_back(VIGIL_LEAK_TARGET);
     options.push_back(mode);
     return run(options);
   }
 
-  fs::path dir_;
+  vigil::test::ScratchDir dir_{"vigil-leaktest"};
 };
 
 bool stack_names(const Finding& f, const std::string& function) {
@@ -91,16 +68,15 @@ std::size_t exit_findings(const Report& r, const std::string& at_exit, const std
   }));
 }
 
-std::string describe(const ToolRun& run) {
-  std::string s = "exit " + std::to_string(run.exit_code) + "\n" + run.out + run.err;
-  return s;
+std::string describe(const LeakTestRun& run) {
+  return (run.timed_out ? "timed out\n" : "exit " + std::to_string(run.exit_code) + "\n") + run.out + run.err;
 }
 
 // ---- in-process mode on the reference core --------------------------------
 
 TEST_F(LeakTestTool, CoreWithDefectsOffHasNoLeakInAnyScenario) {
   for (const char* scenario : {"api", "random-paths", "burst"}) {
-    const ToolRun r = run({"--scenario", scenario, "--cycles", "30"});
+    const LeakTestRun r = run({"--scenario", scenario, "--cycles", "30"});
     ASSERT_TRUE(r.report) << describe(r);
     EXPECT_EQ(r.exit_code, 0) << scenario << "\n" << describe(r);
     EXPECT_FALSE(r.report->has_error_findings()) << scenario;
@@ -128,7 +104,7 @@ TEST_F(LeakTestTool, EachCoreDefectIsALeakNamingItsAllocatingFunction) {
       {"arena-no-reset", "random-paths", "400", "Arena::new_block"},
   };
   for (const DefectCase& c : cases) {
-    const ToolRun r = run({"--scenario", c.scenario, "--cycles", "30", "--requests-per-cycle",
+    const LeakTestRun r = run({"--scenario", c.scenario, "--cycles", "30", "--requests-per-cycle",
                            c.requests_per_cycle, "--defect", c.defect});
     ASSERT_TRUE(r.report) << c.defect << "\n" << describe(r);
     EXPECT_EQ(r.exit_code, 1) << c.defect;
@@ -141,7 +117,7 @@ TEST_F(LeakTestTool, EachCoreDefectIsALeakNamingItsAllocatingFunction) {
 }
 
 TEST_F(LeakTestTool, ThreadLeakDefectIsAThreadLeakNamingTheBatchWorker) {
-  const ToolRun r = run({"--cycles", "30", "--defect", "thread-leak"});
+  const LeakTestRun r = run({"--cycles", "30", "--defect", "thread-leak"});
   ASSERT_TRUE(r.report) << describe(r);
   EXPECT_EQ(r.exit_code, 1);
   const auto& fs = r.report->findings;
@@ -168,7 +144,7 @@ TEST_F(LeakTestTool, TargetsThatLeakAreJudgedLeaksNamingTheFunction) {
       {"threads", "worker_leak", true},         {"reachable-growing", "remember_request", false},
   };
   for (const TargetCase& c : cases) {
-    const ToolRun r = run_target(c.mode);
+    const LeakTestRun r = run_target(c.mode);
     ASSERT_TRUE(r.report) << c.mode << "\n" << describe(r);
     EXPECT_EQ(r.exit_code, 1) << c.mode;
     EXPECT_GE(growth_leaks_naming(*r.report, c.allocating_function), 1u) << c.mode << "\n" << describe(r);
@@ -189,7 +165,7 @@ int marked_line(const std::string& name) {
 }
 
 TEST_F(LeakTestTool, InlinedFunctionsAreFramesOfTheirOwnWithTheirLines) {
-  const ToolRun r = run_target("inlined");
+  const LeakTestRun r = run_target("inlined");
   ASSERT_TRUE(r.report) << describe(r);
   EXPECT_EQ(r.exit_code, 1);
   const auto& fs = r.report->findings;
@@ -211,13 +187,13 @@ TEST_F(LeakTestTool, InlinedFunctionsAreFramesOfTheirOwnWithTheirLines) {
 }
 
 TEST_F(LeakTestTool, AlignedFamiliesAreThreeSites) {
-  const ToolRun r = run_target("aligned");
+  const LeakTestRun r = run_target("aligned");
   ASSERT_TRUE(r.report) << describe(r);
   EXPECT_EQ(growth_leaks_naming(*r.report, "aligned_leak"), 3u) << describe(r);
 }
 
 TEST_F(LeakTestTool, UnreachableAtExitWithoutGrowthIsALeakAtExitOnly) {
-  const ToolRun r = run_target("unreachable-at-exit");
+  const LeakTestRun r = run_target("unreachable-at-exit");
   ASSERT_TRUE(r.report) << describe(r);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.report->metrics.at("leak.growing_sites").value, 0.0) << describe(r);
@@ -228,7 +204,7 @@ TEST_F(LeakTestTool, UnreachableAtExitWithoutGrowthIsALeakAtExitOnly) {
 
 TEST_F(LeakTestTool, TargetsThatDoNotLeakAreClean) {
   for (const char* mode : {"bounded-cache", "pool", "globals"}) {
-    const ToolRun r = run_target(mode);
+    const LeakTestRun r = run_target(mode);
     ASSERT_TRUE(r.report) << mode << "\n" << describe(r);
     EXPECT_EQ(r.exit_code, 0) << mode << "\n" << describe(r);
     EXPECT_FALSE(r.report->has_error_findings()) << mode;
@@ -237,7 +213,7 @@ TEST_F(LeakTestTool, TargetsThatDoNotLeakAreClean) {
 }
 
 TEST_F(LeakTestTool, TimerSnapshotsWhenTheProgramNeverCallsCycle) {
-  const ToolRun r = run_target("timer-leak", {"--interval", "20"});
+  const LeakTestRun r = run_target("timer-leak", {"--interval", "20"});
   ASSERT_TRUE(r.report) << describe(r);
   EXPECT_EQ(r.report->config.at("snapshot_trigger"), "timer");
   EXPECT_GE(r.report->config.at("snapshots").get<int>(), 10);
@@ -245,7 +221,7 @@ TEST_F(LeakTestTool, TimerSnapshotsWhenTheProgramNeverCallsCycle) {
 }
 
 TEST_F(LeakTestTool, ACrashingTargetIsReported) {
-  const ToolRun r = run_target("crash");
+  const LeakTestRun r = run_target("crash");
   ASSERT_TRUE(r.report) << describe(r);
   EXPECT_EQ(r.exit_code, 1);
   const auto& fs = r.report->findings;
@@ -256,7 +232,7 @@ TEST_F(LeakTestTool, ACrashingTargetIsReported) {
 }
 
 TEST_F(LeakTestTool, ANonZeroExitIsReported) {
-  const ToolRun r = run_target("exit-code");
+  const LeakTestRun r = run_target("exit-code");
   ASSERT_TRUE(r.report) << describe(r);
   EXPECT_EQ(r.exit_code, 1);
   const auto& fs = r.report->findings;
@@ -268,9 +244,9 @@ TEST_F(LeakTestTool, ANonZeroExitIsReported) {
 
 TEST_F(LeakTestTool, FoldedStacksAreRootFirstWithLiveBytes) {
   const fs::path folded = dir_ / "live.folded";
-  const ToolRun r = run_target("calloc", {"--folded", folded.string()});
+  const LeakTestRun r = run_target("calloc", {"--folded", folded.string()});
   ASSERT_EQ(r.exit_code, 1) << describe(r);
-  const std::string text = slurp(folded);
+  const std::string text = vigil::test::read_text_file(folded);
   std::istringstream lines(text);
   std::string line;
   bool found = false;
@@ -300,15 +276,15 @@ TEST_F(LeakTestTool, BadUsageIsOneLineAndExitTwoWithoutAReport) {
       {"--json", "/no/such/folder/r.json"},
   };
   for (const auto& args : bad) {
-    const ToolRun r = run(args);
+    const LeakTestRun r = run(args);
     EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[1] << "\n" << describe(r);
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.stderr_lines(), 1) << r.err;
     EXPECT_FALSE(r.report.has_value()) << args[0];
   }
 }
 
 TEST_F(LeakTestTool, ListsTheDefectCatalog) {
-  const ToolRun r = run({"--list-defects"}, false);
+  const LeakTestRun r = run({"--list-defects"}, false);
   EXPECT_EQ(r.exit_code, 0);
   for (const char* name : {"event-pool-leak", "route-cache-unbounded", "history-unbounded", "thread-leak", "arena-no-reset"}) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
