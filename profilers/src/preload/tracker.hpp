@@ -48,6 +48,7 @@ __attribute__((always_inline)) inline bool on_releasing(void* p, LiveBlock* out)
   if (__builtin_expect(!g_blocks.may_hold(reinterpret_cast<std::uintptr_t>(p)), 1)) return false;
   return on_freeing(p, out);
 }
+
 // Undo of on_freeing (realloc failed, the old block stays).
 void on_restored(const LiveBlock& block);
 
