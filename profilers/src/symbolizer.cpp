@@ -5,7 +5,9 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <string_view>
 #include <unordered_map>
 
@@ -64,6 +66,63 @@ Scopes concrete_scopes_at(Dwarf_Die* cu, Dwarf_Addr pc) {
     break;
   }
   return at_pc;
+}
+
+std::vector<Dwarf_Die> to_vector(const Scopes& scopes) {
+  if (scopes.count <= 0) return {};
+  return std::vector<Dwarf_Die>(scopes.at(0), scopes.at(scopes.count));
+}
+
+// The defining functions of a CU by address range (one entry per range: a
+// function with a .cold part has two), sorted by start.
+struct FunctionRange {
+  Dwarf_Addr low = 0, high = 0;
+  Dwarf_Die die;
+};
+using FunctionIndex = std::vector<FunctionRange>;
+
+FunctionIndex index_functions(Dwarf_Die* cu) {
+  FunctionIndex index;
+  auto add = [](Dwarf_Die* function, void* arg) -> int {
+    auto* out = static_cast<FunctionIndex*>(arg);
+    Dwarf_Addr base = 0, low = 0, high = 0;
+    for (ptrdiff_t at = 0; (at = dwarf_ranges(function, at, &base, &low, &high)) > 0;)
+      out->push_back({low, high, *function});
+    return DWARF_CB_OK;
+  };
+  dwarf_getfuncs(cu, add, &index, 0);
+  std::sort(index.begin(), index.end(), [](const auto& a, const auto& b) { return a.low < b.low; });
+  return index;
+}
+
+const Dwarf_Die* function_at(const FunctionIndex& index, Dwarf_Addr pc) {
+  auto it = std::upper_bound(index.begin(), index.end(), pc, [](Dwarf_Addr a, const auto& r) { return a < r.low; });
+  if (it == index.begin() || pc >= std::prev(it)->high) return nullptr;
+  return &std::prev(it)->die;
+}
+
+bool is_code_scope(int tag) {
+  return tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block || tag == DW_TAG_try_block ||
+         tag == DW_TAG_catch_block;
+}
+
+// From a function down through the blocks and inlined instances that contain
+// pc; innermost first, the function last.
+std::vector<Dwarf_Die> scopes_within(Dwarf_Die function, Dwarf_Addr pc) {
+  std::vector<Dwarf_Die> chain{function};
+  for (int depth = 0; depth < 256; ++depth) {  // bounded: malformed DWARF
+    Dwarf_Die child;
+    bool inside = false;
+    if (dwarf_child(&chain.back(), &child) == 0) {
+      do {
+        inside = is_code_scope(dwarf_tag(&child)) && dwarf_haspc(&child, pc) == 1;
+      } while (!inside && dwarf_siblingof(&child, &child) == 0);
+    }
+    if (!inside) break;
+    chain.push_back(child);
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
 }
 
 // What `die` is an instance of: through DW_AT_abstract_origin (inlined and
@@ -148,8 +207,11 @@ struct Symbolizer::Impl {
   std::unordered_map<std::uint64_t, std::vector<SymbolizedFrame>> cache;
   // Function names by declaration DIE: qualifying a name walks its CU.
   std::unordered_map<const void*, std::string> names;
+  // Function indexes by CU DIE, built on a CU's first lookup.
+  std::unordered_map<const void*, FunctionIndex> functions;
 
   std::string function_name(Dwarf_Die* scope);
+  std::vector<Dwarf_Die> scopes_at(Dwarf_Die* cu, Dwarf_Addr pc);
   std::vector<SymbolizedFrame> debug_frames(const SymbolizedFrame& base, Dwfl_Module* mod, Dwarf_Addr pc);
 };
 
@@ -166,6 +228,17 @@ std::string Symbolizer::Impl::function_name(Dwarf_Die* scope) {
   return it->second;
 }
 
+// The scopes that contain pc, innermost first. dwarf_getscopes walks the
+// whole CU for every address; the CU's function index makes a lookup a
+// binary search and a walk down one function. Code outside any indexed
+// function (assembly, odd DWARF) goes the long way.
+std::vector<Dwarf_Die> Symbolizer::Impl::scopes_at(Dwarf_Die* cu, Dwarf_Addr pc) {
+  auto [it, inserted] = functions.try_emplace(cu->addr);
+  if (inserted) it->second = index_functions(cu);
+  if (const Dwarf_Die* function = function_at(it->second, pc)) return scopes_within(*function, pc);
+  return to_vector(concrete_scopes_at(cu, pc));
+}
+
 // Frames from DWARF, innermost first: one per inlined instance that contains
 // pc, then the function they were inlined into. The innermost line comes
 // from the line table; each outer frame's line is the call site recorded on
@@ -175,10 +248,10 @@ std::vector<SymbolizedFrame> Symbolizer::Impl::debug_frames(const SymbolizedFram
   Dwarf_Addr die_bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(mod, pc, &die_bias);
   if (!cu) return {};
-  const Scopes scopes = concrete_scopes_at(cu, pc - die_bias);
+  std::vector<Dwarf_Die> scopes = scopes_at(cu, pc - die_bias);
   // No scope at pc: the CU does not cover it (code without debug info that
   // sits between CUs), and a line-table lookup would name a neighbour's line.
-  if (scopes.count <= 0) return {};
+  if (scopes.empty()) return {};
 
   std::string file;
   int line = 0;
@@ -190,8 +263,8 @@ std::vector<SymbolizedFrame> Symbolizer::Impl::debug_frames(const SymbolizedFram
   if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0) files = nullptr;
 
   std::vector<SymbolizedFrame> frames;
-  for (int i = 0; i < scopes.count; ++i) {
-    Dwarf_Die* scope = scopes.at(i);
+  for (Dwarf_Die& die : scopes) {
+    Dwarf_Die* scope = &die;
     const int tag = dwarf_tag(scope);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
     SymbolizedFrame f = base;
