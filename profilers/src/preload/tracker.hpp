@@ -17,12 +17,14 @@ void sample_weights(ThreadState& t, std::size_t size, std::uint64_t* bytes, std:
 
 // The sampling decision, taken before allocating: true when this
 // allocation of `size` bytes is not sampled (most calls in sampling mode:
-// one thread-local subtraction and a branch), false in exact mode.
+// one thread-local subtraction and a branch). Only the sampler refills the
+// countdown, so in exact mode (and before tracking starts) it stays at or
+// below zero and every call goes on to on_allocated. The subtraction wraps
+// (unsigned) rather than overflow: that takes 2^63 bytes.
 // Allocations it skips are never tracked.
 __attribute__((always_inline)) inline bool sampler_skips(std::size_t size) {
-  if (g_config.sample_bytes == 0) return false;
   ThreadState& t = t_thread;
-  t.bytes_until_sample -= static_cast<std::int64_t>(size);
+  t.bytes_until_sample = static_cast<std::int64_t>(static_cast<std::uint64_t>(t.bytes_until_sample) - size);
   return t.bytes_until_sample > 0;
 }
 
