@@ -81,6 +81,22 @@ __attribute__((noinline)) std::uint64_t outermost() {
 constexpr int kOutermostLine = __LINE__ - 4;
 }  // namespace inline_chain
 
+// A lambda in a constructor: GCC describes its operator() inside the
+// constructor's abstract definition, which has no code of its own.
+struct LambdaInConstructor {
+  __attribute__((noinline)) LambdaInConstructor() {
+    auto lambda = []() __attribute__((noinline)) {
+      const std::uint64_t a = outer::return_address_here();
+      asm volatile("" ::: "memory");
+      return a;
+    };
+    address = lambda();
+    asm volatile("" ::: "memory");
+  }
+  std::uint64_t address = 0;
+};
+constexpr int kLambdaCallLine = __LINE__ - 9;
+
 }  // namespace
 
 TEST(Symbolizer, NamesFunctionFileAndLineOfAReturnAddress) {
@@ -115,6 +131,17 @@ TEST(Symbolizer, ExpandsInlinedCallsInnermostFirstWithTheirCallLines) {
     EXPECT_EQ(f.address, frames[0].address);
     EXPECT_EQ(f.module, frames[0].module);
   }
+}
+
+TEST(Symbolizer, NamesTheLineInsideALambda) {
+  vp::Symbolizer sym(own_modules());
+  const auto frames = sym.symbolize(LambdaInConstructor().address);
+  ASSERT_FALSE(frames.empty());
+  const auto& f = frames.back();
+  EXPECT_NE(f.function.find("LambdaInConstructor"), std::string::npos) << f.function;
+  EXPECT_NE(f.function.find("lambda"), std::string::npos) << f.function;
+  EXPECT_TRUE(f.file.ends_with("symbolizer_test.cpp")) << f.file;
+  EXPECT_EQ(frames.front().line, kLambdaCallLine);
 }
 
 TEST(Symbolizer, FallsBackToModuleAndOffsetOrRawAddress) {
