@@ -12,44 +12,41 @@
 namespace vigil::framework {
 namespace {
 
-void parse(CLI::App& app, std::vector<const char*> args) {
-  args.insert(args.begin(), "vigil-x");
-  app.parse(static_cast<int>(args.size()), args.data());
+// A tool with nothing but the defect options, parsed from `args`.
+class DefectFlagsTest : public ::testing::Test {
+ protected:
+  void parse(std::vector<const char*> args) {
+    flags_.add_to(app_);
+    args.insert(args.begin(), "vigil-x");
+    app_.parse(static_cast<int>(args.size()), args.data());
+  }
+
+  CLI::App app_;
+  DefectFlags flags_;
+  DefectSet defects_;
+};
+
+TEST_F(DefectFlagsTest, RepeatedDefectsMakeOneSet) {
+  parse({"--defect", "pool-mutex", "--defect", "event-pool-leak"});
+  EXPECT_FALSE(flags_.resolve("vigil-x", defects_));
+  EXPECT_TRUE(defects_.has(Defect::PoolMutex));
+  EXPECT_TRUE(defects_.has(Defect::EventPoolLeak));
+  EXPECT_FALSE(defects_.has(Defect::PoolNoReuse));
+  EXPECT_EQ(flags_.names(), (std::vector<std::string>{"pool-mutex", "event-pool-leak"}));
 }
 
-TEST(DefectFlags, RepeatedDefectsMakeOneSet) {
-  CLI::App app;
-  DefectFlags flags;
-  flags.add_to(app);
-  parse(app, {"--defect", "pool-mutex", "--defect", "event-pool-leak"});
-  DefectSet defects;
-  EXPECT_FALSE(flags.resolve("vigil-x", defects));
-  EXPECT_TRUE(defects.has(Defect::PoolMutex));
-  EXPECT_TRUE(defects.has(Defect::EventPoolLeak));
-  EXPECT_FALSE(defects.has(Defect::PoolNoReuse));
-  EXPECT_EQ(flags.names(), (std::vector<std::string>{"pool-mutex", "event-pool-leak"}));
+TEST_F(DefectFlagsTest, NoDefectIsTheEmptySet) {
+  parse({});
+  defects_.enable(Defect::ThreadLeak);
+  EXPECT_FALSE(flags_.resolve("vigil-x", defects_));
+  EXPECT_TRUE(defects_.empty());
+  EXPECT_FALSE(flags_.list_if_requested());
 }
 
-TEST(DefectFlags, NoDefectIsTheEmptySet) {
-  CLI::App app;
-  DefectFlags flags;
-  flags.add_to(app);
-  parse(app, {});
-  DefectSet defects;
-  defects.enable(Defect::ThreadLeak);
-  EXPECT_FALSE(flags.resolve("vigil-x", defects));
-  EXPECT_TRUE(defects.empty());
-  EXPECT_FALSE(flags.list_if_requested());
-}
-
-TEST(DefectFlags, UnknownDefectIsOneLineOnStderrAndBadInput) {
-  CLI::App app;
-  DefectFlags flags;
-  flags.add_to(app);
-  parse(app, {"--defect", "no-such-defect"});
-  DefectSet defects;
+TEST_F(DefectFlagsTest, UnknownDefectIsOneLineOnStderrAndBadInput) {
+  parse({"--defect", "no-such-defect"});
   ::testing::internal::CaptureStderr();
-  const auto exit = flags.resolve("vigil-x", defects);
+  const auto exit = flags_.resolve("vigil-x", defects_);
   const std::string err = ::testing::internal::GetCapturedStderr();
   ASSERT_TRUE(exit);
   EXPECT_EQ(*exit, reports::kExitBadInput);
@@ -58,14 +55,10 @@ TEST(DefectFlags, UnknownDefectIsOneLineOnStderrAndBadInput) {
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
-TEST(DefectFlags, ListPrintsTheCatalogAndExitsClean) {
-  CLI::App app;
-  DefectFlags flags;
-  flags.add_to(app);
-  parse(app, {"--list-defects", "--defect", "no-such-defect"});
-  DefectSet defects;
+TEST_F(DefectFlagsTest, ListPrintsTheCatalogAndExitsClean) {
+  parse({"--list-defects", "--defect", "no-such-defect"});
   ::testing::internal::CaptureStdout();
-  const auto exit = flags.resolve("vigil-x", defects);
+  const auto exit = flags_.resolve("vigil-x", defects_);
   const std::string out = ::testing::internal::GetCapturedStdout();
   ASSERT_TRUE(exit);
   EXPECT_EQ(*exit, reports::kExitClean);
