@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -30,8 +31,17 @@ nlohmann::json fit_json(const GrowthFit& fit) {
           {"growth", fit.growth}};
 }
 
+// The allocating line worth naming: the first frame of the user's own code
+// (the innermost frame when every frame is system code).
 std::string where(const std::vector<reports::Frame>& stack) {
-  return stack.empty() ? std::string("an unknown site") : describe_frame(stack.front());
+  if (stack.empty()) return "an unknown site";
+  const auto own = std::find_if(stack.begin(), stack.end(), [](const auto& f) { return !in_system_code(f); });
+  return describe_frame(own == stack.end() ? stack.front() : *own);
+}
+
+bool module_is(const reports::Frame& f, std::string_view prefix) {
+  const auto slash = f.module.find_last_of('/');
+  return std::string_view(f.module).substr(slash == std::string::npos ? 0 : slash + 1).starts_with(prefix);
 }
 
 reports::Series series_of(const std::vector<double>& ys, std::string unit) {
@@ -51,10 +61,15 @@ std::string describe_frame(const reports::Frame& frame) {
   if (!frame.file.empty()) {
     const auto slash = frame.file.find_last_of('/');
     const std::string base = slash == std::string::npos ? frame.file : frame.file.substr(slash + 1);
-    if (frame.line > 0) return fmt::format("{} ({}:{})", name, base, frame.line);
-    return fmt::format("{} ({})", name, base);
+    name = frame.line > 0 ? fmt::format("{} ({}:{})", name, base, frame.line) : fmt::format("{} ({})", name, base);
   }
-  return name;
+  return frame.inlined ? name + " (inlined)" : name;
+}
+
+bool in_system_code(const reports::Frame& frame) {
+  if (frame.file.starts_with("/usr/include/") || frame.file.starts_with("/usr/lib/gcc/")) return true;
+  return module_is(frame, "libc.so") || module_is(frame, "libstdc++.so") || module_is(frame, "ld-linux") ||
+         module_is(frame, "libc-") || module_is(frame, "libm.so");
 }
 
 LeakSeries leak_series_from_capture(const Capture& capture, std::vector<const Snapshot*>* used) {
@@ -132,7 +147,13 @@ std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stac
   for (SiteExit& e : *series.exit) {
     if (e.unreachable_blocks == 0) continue;
     const std::vector<reports::Frame> stack = stack_of(e.site);
-    if (stack.empty() || stack.front().function != "_dl_allocate_tls") continue;
+    // The loader's entry point may sit under its own helpers (allocate_dtv,
+    // an inlined calloc wrapper): look through the leading loader frames.
+    bool loader_tls = false;
+    for (std::size_t i = 0; i < stack.size() && module_is(stack[i], "ld-linux"); ++i) {
+      loader_tls = loader_tls || stack[i].function == "_dl_allocate_tls";
+    }
+    if (!loader_tls) continue;
     e.reachable_bytes += e.unreachable_bytes;
     e.reachable_blocks += e.unreachable_blocks;
     e.unreachable_bytes = e.unreachable_blocks = 0;

@@ -199,6 +199,7 @@ reports::Frame SymbolizedFrame::to_report_frame() const {
   f.line = line;
   f.module = module;
   f.offset = offset;
+  f.inlined = inlined;
   return f;
 }
 

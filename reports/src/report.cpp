@@ -62,6 +62,7 @@ json frame_to_json(const Frame& f) {
   if (f.line > 0) j["line"] = f.line;
   if (!f.module.empty()) j["module"] = f.module;
   if (f.offset != 0) j["offset"] = f.offset;
+  if (f.inlined) j["inlined"] = true;
   return j;
 }
 
@@ -179,6 +180,7 @@ void check_finding(const std::string& path, const json& f) {
                  "an integer", st[i][key]);
         }
       }
+      if (st[i].contains("inlined")) expect(st[i]["inlined"].is_boolean(), fp + ".inlined", "true or false", st[i]["inlined"]);
     }
   }
   if (f.contains("extra")) expect(f["extra"].is_object(), path + ".extra", "an object", f["extra"]);
@@ -314,6 +316,7 @@ Report from_json(const json& j) {
         fr.module = string_or_empty(jfr, "module");
         fr.line = jfr.value("line", 0);
         fr.offset = jfr.value("offset", std::uint64_t{0});
+        fr.inlined = jfr.value("inlined", false);
         f.stack.push_back(std::move(fr));
       }
     }

@@ -135,6 +135,17 @@ TEST(LeakAnalysis, ExitScanSplitsUnreachableFromReachable) {
   EXPECT_DOUBLE_EQ(r.metrics.at("leak.unreachable_blocks").value, 5);
 }
 
+reports::Frame frame(std::string function, std::string module, std::string file = "", int line = 0,
+                     bool inlined = false) {
+  reports::Frame f;
+  f.function = std::move(function);
+  f.module = std::move(module);
+  f.file = std::move(file);
+  f.line = line;
+  f.inlined = inlined;
+  return f;
+}
+
 TEST(LeakAnalysis, GlibcThreadCacheTlsIsNotALeak) {
   LeakSeries run = sample_run(false);
   run.exit = std::vector<SiteExit>{{.site = 4, .unreachable_bytes = 336, .unreachable_blocks = 1},
@@ -142,6 +153,7 @@ TEST(LeakAnalysis, GlibcThreadCacheTlsIsNotALeak) {
   const StackOf stacks = [](std::uint64_t site) {
     std::vector<reports::Frame> frames(2);
     frames[0].function = site == 4 ? "_dl_allocate_tls" : "make_widget";
+    frames[0].module = site == 4 ? "/lib64/ld-linux-x86-64.so.2" : "/usr/bin/app";
     frames[1].function = "main";
     return frames;
   };
@@ -149,6 +161,59 @@ TEST(LeakAnalysis, GlibcThreadCacheTlsIsNotALeak) {
   EXPECT_DOUBLE_EQ(run.exit->at(0).unreachable_bytes, 0);
   EXPECT_DOUBLE_EQ(run.exit->at(0).reachable_bytes, 336);
   EXPECT_DOUBLE_EQ(run.exit->at(1).unreachable_bytes, 64);  // a real leak stays one
+}
+
+TEST(LeakAnalysis, LoaderTlsIsFoundUnderTheLoadersOwnHelpers) {
+  // With inlined calls expanded, _dl_allocate_tls sits under allocate_dtv
+  // and an inlined calloc wrapper, all in the loader.
+  LeakSeries run = sample_run(false);
+  run.exit = std::vector<SiteExit>{{.site = 4, .unreachable_bytes = 336, .unreachable_blocks = 1},
+                                   {.site = 5, .unreachable_bytes = 64, .unreachable_blocks = 1}};
+  const StackOf stacks = [](std::uint64_t site) {
+    std::vector<reports::Frame> frames;
+    const std::string loader = "/lib64/ld-linux-x86-64.so.2";
+    frames.push_back(frame("calloc", loader, "", 0, true));
+    frames.push_back(frame("allocate_dtv", loader));
+    // Site 5: the name appears, but below the program's own frame: not the loader's.
+    if (site == 5) frames.push_back(frame("make_tls", "/usr/bin/app"));
+    frames.push_back(frame("_dl_allocate_tls", loader));
+    frames.push_back(frame("pthread_create", "/lib/x86_64-linux-gnu/libc.so.6"));
+    return frames;
+  };
+  EXPECT_EQ(reclassify_runtime_internals(run, stacks), 1u);
+  EXPECT_DOUBLE_EQ(run.exit->at(0).unreachable_bytes, 0);
+  EXPECT_DOUBLE_EQ(run.exit->at(1).unreachable_bytes, 64);
+}
+
+TEST(LeakAnalysis, FindingsNameTheFirstFrameOfTheUsersCode) {
+  LeakSeries run = sample_run(true);
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  reports::Report r;
+  const StackOf stacks = [](std::uint64_t) {
+    std::vector<reports::Frame> frames;
+    frames.push_back(frame("std::__new_allocator<char>::allocate", "/src/a.out",
+                           "/usr/include/c++/12/bits/new_allocator.h", 137, true));
+    frames.push_back(frame("operator new", "/lib/x86_64-linux-gnu/libstdc++.so.6"));
+    frames.push_back(frame("Cache::put", "/src/a.out", "/src/cache.cpp", 12));
+    frames.push_back(frame("main", "/src/a.out", "/src/main.cpp", 3));
+    return frames;
+  };
+  add_leak_results(r, run, a, stacks);
+  const auto leak = std::find_if(r.findings.begin(), r.findings.end(), [](const auto& f) { return f.kind == "leak"; });
+  ASSERT_NE(leak, r.findings.end());
+  EXPECT_NE(leak->message.find("Cache::put (cache.cpp:12)"), std::string::npos) << leak->message;
+  EXPECT_EQ(leak->message.find("new_allocator"), std::string::npos) << leak->message;
+  EXPECT_EQ(leak->stack.size(), 4u);  // the report keeps every frame
+}
+
+TEST(LeakAnalysis, SystemCodeIsHeadersRuntimeAndLoader) {
+  EXPECT_TRUE(in_system_code(frame("f", "/src/a.out", "/usr/include/c++/12/bits/stl_vector.h")));
+  EXPECT_TRUE(in_system_code(frame("f", "/src/a.out", "/usr/lib/gcc/x86_64-linux-gnu/12/include/x.h")));
+  EXPECT_TRUE(in_system_code(frame("malloc", "/lib/x86_64-linux-gnu/libc.so.6")));
+  EXPECT_TRUE(in_system_code(frame("g", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6")));
+  EXPECT_TRUE(in_system_code(frame("h", "/lib64/ld-linux-x86-64.so.2")));
+  EXPECT_FALSE(in_system_code(frame("grow", "/work/app/a.out", "/work/app/grow.cpp")));
+  EXPECT_FALSE(in_system_code(frame("x", "/opt/libcustom.so")));
 }
 
 TEST(LeakAnalysis, CleanRunHasNoErrorFindings) {
@@ -171,6 +236,8 @@ TEST(LeakAnalysis, DescribeFrameFallsBackToModuleAndOffset) {
   f.file = "/a/b/grow.cpp";
   f.line = 7;
   EXPECT_EQ(describe_frame(f), "grow (grow.cpp:7)");
+  f.inlined = true;
+  EXPECT_EQ(describe_frame(f), "grow (grow.cpp:7) (inlined)");
 }
 
 }  // namespace

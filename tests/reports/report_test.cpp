@@ -24,6 +24,7 @@ Report sample_report() {
   f.message = "4096 bytes per cycle";
   f.bytes = 4096;
   f.count = 1;
+  f.stack.push_back(Frame{"vigil::framework::Event::own", "event.cpp", 26, "libvigil.so", 0, true});
   f.stack.push_back(Frame{"vigil::framework::Event::reset", "event.cpp", 42, "libvigil.so", 0});
   f.extra = {{"slope", 4096.0}};
   r.add_finding(f);
@@ -45,7 +46,11 @@ TEST(Report, RoundTripsThroughJson) {
   EXPECT_EQ(back.metrics.at("leak.bytes_per_cycle").better, Better::Lower);
   EXPECT_EQ(back.series.at("live_bytes").points.size(), 2u);
   ASSERT_EQ(back.findings.size(), 1u);
-  EXPECT_EQ(back.findings[0].stack.at(0).line, 42);
+  ASSERT_EQ(back.findings[0].stack.size(), 2u);
+  EXPECT_TRUE(back.findings[0].stack[0].inlined);
+  EXPECT_EQ(back.findings[0].stack[1].line, 42);
+  EXPECT_FALSE(back.findings[0].stack[1].inlined);
+  EXPECT_FALSE(to_json(r)["findings"][0]["stack"][1].contains("inlined"));  // written only when true
   EXPECT_EQ(back.findings[0].extra["slope"], 4096.0);
   EXPECT_EQ(*back.findings[0].bytes, 4096);
   EXPECT_EQ(back.verdict, Verdict::Fail);
@@ -102,6 +107,8 @@ TEST(Report, ValidateNamesTheFirstProblem) {
             "series.live_bytes.points[0]: expected an [x, y] pair of numbers, got array");
   EXPECT_EQ(problem_after([](json& j) { j["environment"]["cores"] = "two"; }),
             "environment.cores: expected an integer, got string");
+  EXPECT_EQ(problem_after([](json& j) { j["findings"][0]["stack"][0]["inlined"] = "yes"; }),
+            "findings[0].stack[0].inlined: expected true or false, got string");
   EXPECT_EQ(problem_after([](json& j) { j["tool"] = 3; }), "report.tool: expected a string, got number");
   EXPECT_EQ(problem_after([](json& j) { j = json::array(); }), "report: expected a JSON object, got array");
   EXPECT_THROW(from_json(json::object()), ReportError);

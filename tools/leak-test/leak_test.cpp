@@ -160,29 +160,8 @@ class Stacks {
   std::map<std::uint64_t, std::vector<reports::Frame>> cache_;
 };
 
-bool in_dynamic_loader(const reports::Frame& f) {
-  return fs::path(f.module).filename().string().starts_with("ld-linux");
-}
-
-// reclassify_runtime_internals knows the loader's TLS blocks by their
-// innermost frame, _dl_allocate_tls, the loader's entry point. The loader's
-// own helpers under it (allocate_dtv, the inlined calloc wrapper) are frames
-// of their own once inlined calls are expanded, so it gets the stack as seen
-// from that entry point: the leading frames in the loader folded into the
-// outermost of them.
-std::vector<reports::Frame> from_loader_entry(std::vector<reports::Frame> stack) {
-  std::size_t in_loader = 0;
-  while (in_loader < stack.size() && in_dynamic_loader(stack[in_loader])) ++in_loader;
-  if (in_loader > 1) stack.erase(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(in_loader - 1));
-  return stack;
-}
-
-bool in_system_header(const reports::Frame& f) {
-  return f.file.starts_with("/usr/include/") || f.file.starts_with("/usr/lib/gcc/");
-}
-
 // Standard-library templates inlined into their caller (allocator, traits,
-// basic_string, deque...) make long runs of frames in system headers. The
+// basic_string, deque...) and the C runtime make long runs of system frames. The
 // summary shows the first of such a run and folds the rest, so that the code
 // which called them stays among the lines shown; the report keeps them all.
 void print_stack(const std::vector<reports::Frame>& stack) {
@@ -190,11 +169,11 @@ void print_stack(const std::vector<reports::Frame>& stack) {
   for (std::size_t lines = 0; next < stack.size() && lines < kFramesShown; ++lines) {
     fmt::print("       {}\n", profilers::describe_frame(stack[next]));
     std::size_t run_end = next + 1;
-    if (in_system_header(stack[next]))
-      while (run_end < stack.size() && in_system_header(stack[run_end])) ++run_end;
+    if (profilers::in_system_code(stack[next]))
+      while (run_end < stack.size() && profilers::in_system_code(stack[run_end])) ++run_end;
     const std::size_t folded = run_end - next - 1;
     if (folded >= 2) {
-      fmt::print("         ... {} more frames in system headers\n", folded);
+      fmt::print("         ... {} more frames of system code\n", folded);
       next = run_end;
     } else {
       ++next;
@@ -368,7 +347,7 @@ int run(const Options& o) {
     std::vector<const profilers::Snapshot*> used;
     series = profilers::leak_series_from_capture(*capture, &used);
     profilers::reclassify_runtime_internals(series,
-                                            [&](std::uint64_t site) { return from_loader_entry((*stacks)(site)); });
+                                            [&](std::uint64_t site) { return (*stacks)(site); });
     profilers::GrowthOptions growth;
     growth.warmup = o.warmup;
     growth.min_points = kMinMeasuredCycles;

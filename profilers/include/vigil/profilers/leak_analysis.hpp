@@ -97,7 +97,13 @@ std::string folded_stacks(const Snapshot& snapshot, const StackOf& stack_of);
 // Returns the number of sites reclassified.
 std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stack_of);
 
-// One line naming a stack's allocating function, e.g. "leaky_loop (leak.cpp:12)".
+// One line naming a stack's allocating function, e.g. "leaky_loop (leak.cpp:12)";
+// " (inlined)" when the call was inlined into the next frame.
 std::string describe_frame(const reports::Frame& frame);
+
+// Frames of code the user did not write: the standard library's templates
+// (files under /usr/include, /usr/lib/gcc) and the C runtime and loader
+// (libc, libstdc++, ld-linux). Findings name the first frame that is not.
+bool in_system_code(const reports::Frame& frame);
 
 }  // namespace vigil::profilers

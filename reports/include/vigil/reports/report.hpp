@@ -51,6 +51,7 @@ struct Frame {
   int line = 0;  // 0 when unknown
   std::string module;
   std::uint64_t offset = 0;  // offset in module, when file/line are unknown
+  bool inlined = false;      // an inlined call inside the next frame (written only when true)
 };
 
 struct Finding {
