@@ -7,7 +7,7 @@ BlockMap g_blocks;
 bool BlockMap::init(bool sparse) {
   sparse_ = sparse;
   if (!sparse)
-    for (auto& word : occupied_) word.store(~std::uint32_t{0}, std::memory_order_relaxed);
+    for (auto& word : occupied_) word.bits.store(~std::uint32_t{0}, std::memory_order_relaxed);
   first_capacity_ = sparse ? 8 : 64;
   first_tables_ = static_cast<Entry*>(map_memory(sizeof(Entry) * kShards * first_capacity_));
   return first_tables_ != nullptr;
@@ -39,7 +39,7 @@ void BlockMap::count_in(Shard& s, std::uint64_t h) {
   std::uint8_t& count = s.bucket_live[bucket_of(h)];
   if (count == kStickyCount) return;
   if (count++ == 0) {
-    std::atomic<std::uint32_t>& word = occupied_[&s - shards_];
+    std::atomic<std::uint32_t>& word = occupied_[&s - shards_].bits;
     word.store(word.load(std::memory_order_relaxed) | (1u << bucket_of(h)), std::memory_order_relaxed);
   }
 }
@@ -48,7 +48,7 @@ void BlockMap::count_out(Shard& s, std::uint64_t h) {
   std::uint8_t& count = s.bucket_live[bucket_of(h)];
   if (count == kStickyCount) return;
   if (--count == 0) {
-    std::atomic<std::uint32_t>& word = occupied_[&s - shards_];
+    std::atomic<std::uint32_t>& word = occupied_[&s - shards_].bits;
     word.store(word.load(std::memory_order_relaxed) & ~(1u << bucket_of(h)), std::memory_order_relaxed);
   }
 }

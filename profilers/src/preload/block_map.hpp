@@ -42,7 +42,7 @@ class BlockMap {
   // that got the pointer from its allocating thread sees the bit.
   bool may_hold(std::uintptr_t p) const {
     const std::uint64_t h = hash(p);
-    return (occupied_[h >> (64 - kShardBits)].load(std::memory_order_relaxed) >> bucket_of(h)) & 1u;
+    return (occupied_[h >> (64 - kShardBits)].bits.load(std::memory_order_relaxed) >> bucket_of(h)) & 1u;
   }
   // The occupancy bit of `p` (shard and bucket): pointers that share it
   // share their may_hold() answer.
@@ -99,7 +99,13 @@ class BlockMap {
 
   Shard shards_[kShards];
   // Word i mirrors shard i's non-empty buckets; written under its lock only.
-  std::atomic<std::uint32_t> occupied_[kShards] = {};
+  // One cache line each: every free reads a word, and a write (a bucket
+  // filling or emptying) must not evict the other cores' copies of its
+  // neighbours, or frees on those cores miss.
+  struct alignas(64) OccupiedWord {
+    std::atomic<std::uint32_t> bits{0};
+  };
+  OccupiedWord occupied_[kShards] = {};
   Entry* first_tables_ = nullptr;
   std::uint32_t first_capacity_ = 0;
   bool sparse_ = false;
