@@ -7,7 +7,7 @@
 
 #include "gbench_fixtures.hpp"
 #include "run_program.hpp"
-#include "temp_dir.hpp"
+#include "../support/tool_run.hpp"
 
 namespace vigil::reports {
 namespace {
@@ -16,7 +16,7 @@ int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), 
 
 // The bad inputs every subcommand must refuse with exit 2 and one line.
 struct BadFiles {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   std::vector<std::filesystem::path> all() const {
     return {dir.path() / "missing.json", dir.write("empty.json", ""), dir.write("garbage.json", "not json {"),
             dir.write("schema.json", R"({"schema": "other/1", "tool": "x"})"),
@@ -25,7 +25,7 @@ struct BadFiles {
   }
 };
 
-std::filesystem::path good_report(const test::TempDir& dir, const std::string& name, double value) {
+std::filesystem::path good_report(const vigil::test::ScratchDir& dir, const std::string& name, double value) {
   Report r = make_report("pool");
   r.set_metric("pool.reuse_ratio", value, "ratio", Better::Higher);
   r.series["live_bytes"] = Series{"cycle", "bytes", {{0, 10}, {1, 20}, {2, 15}}};
@@ -35,7 +35,7 @@ std::filesystem::path good_report(const test::TempDir& dir, const std::string& n
 }
 
 TEST(Cli, ValidateAcceptsGoodAndRefusesBadFiles) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto good = good_report(dir, "good.json", 1);
   std::ostringstream out, err;
   EXPECT_EQ(run_validate({good.string()}, out, err), kExitClean);
@@ -52,7 +52,7 @@ TEST(Cli, ValidateAcceptsGoodAndRefusesBadFiles) {
 }
 
 TEST(Cli, EveryCommandRefusesBadInputWithOneLine) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto good = good_report(dir, "good.json", 1);
   BadFiles bad;
   for (const auto& path : bad.all()) {
@@ -72,7 +72,7 @@ TEST(Cli, EveryCommandRefusesBadInputWithOneLine) {
 }
 
 TEST(Cli, GateExitCodes) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto base = good_report(dir, "base.json", 0.9);
   const auto same = good_report(dir, "same.json", 0.9);
   const auto worse = good_report(dir, "worse.json", 0.5);
@@ -92,7 +92,7 @@ TEST(Cli, GateExitCodes) {
 }
 
 TEST(Cli, BadOptionValues) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto good = good_report(dir, "good.json", 1);
   std::ostringstream out, err;
   CompareOptions bad_threshold;
@@ -112,7 +112,7 @@ TEST(Cli, BadOptionValues) {
 }
 
 TEST(Cli, ImportWritesAValidReport) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto gb = dir.write("gb.json", test::gbench_with_repetitions());
   const auto out_file = dir.path() / "bench.json";
   std::ostringstream out, err;
@@ -135,7 +135,7 @@ TEST(CliBinary, ExitCodes) {
     EXPECT_EQ(r.exit_code, kExitBadInput) << args.back();
     EXPECT_EQ(lines(r.err), 1) << r.err;
   }
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto base = good_report(dir, "base.json", 0.9);
   const auto worse = good_report(dir, "worse.json", 0.5);
   EXPECT_EQ(test::run_program({bin, "gate", base.string(), worse.string()}, 30).exit_code, kExitProblem);

@@ -8,7 +8,7 @@
 
 #include "render_fixtures.hpp"
 #include "run_program.hpp"
-#include "temp_dir.hpp"
+#include "../support/tool_run.hpp"
 #include "vigil/reports/render.hpp"
 
 namespace vigil::reports {
@@ -41,7 +41,7 @@ int attribute(const std::string& dom, const std::string& name) {
 
 TEST(HtmlInChromium, LoadsCleanlyAndDrawsItsCharts) {
   if (!std::filesystem::exists(kChromium)) GTEST_SKIP() << "chromium is not installed";
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   std::string html = render_html(test::sample_diff());
   const auto body_end = html.rfind("</body>");
   ASSERT_NE(body_end, std::string::npos);

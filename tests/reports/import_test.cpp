@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "gbench_fixtures.hpp"
-#include "temp_dir.hpp"
+#include "../support/tool_run.hpp"
 
 namespace vigil::reports {
 namespace {
@@ -60,7 +60,7 @@ TEST(Import, BenchmarkErrorsAreBadInput) {
 }
 
 TEST(Import, LoadAnyDetectsTheFormat) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto gb = dir.write("gb.json", test::gbench_with_repetitions());
   EXPECT_EQ(load_any_report(gb).tool, "bench");
   const auto rep = dir.path() / "r.json";
@@ -78,7 +78,7 @@ namespace vigil::reports {
 namespace {
 
 TEST(Import, NonFiniteNumbersFromGoogleBenchmarkAreRead) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   std::string text = test::gbench_with_repetitions();
   const std::string from = "\"bytes_per_second\": 1.0e9";
   text.replace(text.find(from), from.size(), "\"bytes_per_second\": NaN, \"note\": \"inf NaN\", \"x\": -inf");

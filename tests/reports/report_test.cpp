@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "../support/tool_run.hpp"
 
 namespace vigil::reports {
 namespace {
@@ -115,7 +115,7 @@ TEST(Report, ValidateNamesTheFirstProblem) {
 }
 
 TEST(ReportFile, WriteThenReadBack) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto path = dir.path() / "r.json";
   write_report(sample_report(), path);
   const Report back = read_report(path);
@@ -136,7 +136,7 @@ std::string read_error(const std::filesystem::path& p) {
 }
 
 TEST(ReportFile, BadFilesGiveOneLineReasons) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto missing = dir.path() / "missing.json";
   EXPECT_EQ(read_error(missing), missing.string() + ": no such file");
   const auto empty = dir.write("empty.json", "  \n");
@@ -151,7 +151,7 @@ TEST(ReportFile, BadFilesGiveOneLineReasons) {
 }
 
 TEST(ReportFile, FailedWriteLeavesOldFileAndNoTemporary) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto path = dir.write("r.json", "old");
   // A directory in the way of the rename makes the write fail late.
   const auto blocked = dir.path() / "blocked";

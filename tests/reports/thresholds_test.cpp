@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "../support/tool_run.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace vigil::reports {
@@ -19,7 +19,7 @@ TEST(Thresholds, ParsesPercentAndFractions) {
 }
 
 TEST(Thresholds, FirstMatchingGlobWins) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto path = dir.write("t.json", R"({
     "default": {"relative": "5%", "absolute": 0},
     "rules": [
@@ -38,7 +38,7 @@ TEST(Thresholds, FirstMatchingGlobWins) {
 }
 
 TEST(Thresholds, BadFilesAreReported) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   EXPECT_THROW(Thresholds::load(dir.path() / "none.json"), ReportError);
   EXPECT_THROW(Thresholds::load(dir.write("a.json", "[]")), ReportError);
   EXPECT_THROW(Thresholds::load(dir.write("b.json", R"({"rules": [{"relative": 1}]})")), ReportError);

@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "../support/tool_run.hpp"
 
 namespace vigil::reports {
 namespace {
@@ -94,7 +94,7 @@ TEST(ToolCli, FormatsEachFindingWithItsKind) {
 }
 
 TEST(ToolCli, ExitCodeFollowsTheVerdictAndTheReportIsWritten) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   Report report = make_report("x");
   report.set_metric("x.value", 1, "ratio", Better::Higher);
   const auto json = dir.path() / "x.json";
@@ -108,7 +108,7 @@ TEST(ToolCli, ExitCodeFollowsTheVerdictAndTheReportIsWritten) {
 }
 
 TEST(ToolCli, UnwritableReportIsBadInputWithOneLine) {
-  test::TempDir dir;
+  vigil::test::ScratchDir dir;
   const auto json = dir.path() / "missing" / "x.json";
   ::testing::internal::CaptureStderr();
   const int exit = write_report_and_exit_code(make_report("x"), json.string(), "vigil-x");
