@@ -11,6 +11,7 @@
 
 #include "alloc_counter.hpp"
 #include "bench_defects.hpp"
+#include "per_lookup.hpp"
 #include "vigil/framework/query.hpp"
 #include "vigil/framework/route_cache.hpp"
 #include "vigil/framework/route_table.hpp"
@@ -89,13 +90,6 @@ void BM_RouteParams(benchmark::State& state) {
   lookup_one(state, router, Method::GET, path);
 }
 BENCHMARK(BM_RouteParams)->Arg(5)->Arg(20);
-
-// Counters per lookup, beside the per-iteration time of the whole set.
-void report_per_lookup(benchmark::State& state, std::size_t lookups) {
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * lookups));
-  state.counters["lookup_time"] = benchmark::Counter(
-      static_cast<double>(lookups), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
-}
 
 void BM_RouteGithubAll(benchmark::State& state) {
   const auto& set = github_set();

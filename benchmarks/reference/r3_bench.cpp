@@ -17,6 +17,7 @@ extern "C" {
 }
 
 #include "../alloc_counter.hpp"
+#include "../per_lookup.hpp"
 #include "vigil/framework/route_table.hpp"
 
 namespace vigil::bench {
@@ -97,10 +98,7 @@ void BM_RouteGithubAllR3(benchmark::State& state) {
   }
   allocs.report();
   if (found != state.iterations() * set.requests.size()) state.SkipWithError("r3 missed a route");
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * set.requests.size()));
-  state.counters["lookup_time"] = benchmark::Counter(
-      static_cast<double>(set.requests.size()),
-      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  report_per_lookup(state, set.requests.size());
 }
 BENCHMARK(BM_RouteGithubAllR3);
 
