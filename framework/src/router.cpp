@@ -245,20 +245,23 @@ inline std::uint64_t static_hash(Method method, const char* p, std::size_t len) 
   return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
 }
 
-// Are [p, p+len) and [text, text+len) equal? `text` is in the pool, which
-// has slack, but `p` is read only inside its range.
-inline bool same_bytes(const char* p, const char* text, std::size_t len) {
-  if (len < 8) {
-    std::uint64_t a, b, c, d;
-    key_words(p, len, a, b);
-    key_words(text, len, c, d);
-    if (len >= 4 || len == 0) return a == c && b == d;
-    return std::memcmp(p, text, len) == 0;
-  }
-  for (std::size_t i = 0; i + 8 < len; i += 8) {
+// Are bytes [from, len) of p and text equal (len >= 8, from <= len - 8)?
+// Whole words, the last one overlapping, so never a read past either end.
+inline bool same_words(const char* p, const char* text, std::size_t from, std::size_t len) {
+  for (std::size_t i = from; i + 8 < len; i += 8) {
     if (load_word(p + i) != load_word(text + i)) return false;
   }
   return load_word(p + len - 8) == load_word(text + len - 8);
+}
+
+// Are [p, p+len) and [text, text+len) equal? Read only inside both ranges.
+inline bool same_bytes(const char* p, const char* text, std::size_t len) {
+  if (len >= 8) return same_words(p, text, 0, len);
+  if (len < 4) return std::memcmp(p, text, len) == 0;
+  std::uint64_t a, b, c, d;
+  key_words(p, len, a, b);
+  key_words(text, len, c, d);
+  return a == c && b == d;
 }
 
 // The (up to) 8 path bytes at p, in the low bytes of a word, the rest zero.
@@ -281,11 +284,7 @@ inline bool starts_with(const char* p, const char* end, std::uint64_t head, cons
   if (static_cast<std::size_t>(end - p) < len) return false;
   const std::uint64_t first = path_word(p, end);
   if (len <= 8) return ((first ^ head) & kLowBytes[len]) == 0;
-  if (first != head) return false;
-  for (std::size_t i = 8; i + 8 < len; i += 8) {
-    if (load_word(p + i) != load_word(text + i)) return false;
-  }
-  return load_word(p + len - 8) == load_word(text + len - 8);
+  return first == head && same_words(p, text, 8, len);
 }
 
 // The end of the segment at p: the next '/' or `end`.
