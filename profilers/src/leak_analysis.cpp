@@ -39,10 +39,12 @@ std::string where(const std::vector<reports::Frame>& stack) {
   return describe_frame(own == stack.end() ? stack.front() : *own);
 }
 
-bool module_is(const reports::Frame& f, std::string_view prefix) {
-  const auto slash = f.module.find_last_of('/');
-  return std::string_view(f.module).substr(slash == std::string::npos ? 0 : slash + 1).starts_with(prefix);
+std::string_view base_name(std::string_view path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
+
+bool module_is(const reports::Frame& f, std::string_view prefix) { return base_name(f.module).starts_with(prefix); }
 
 reports::Series series_of(const std::vector<double>& ys, std::string unit) {
   reports::Series s;
@@ -59,8 +61,7 @@ std::string describe_frame(const reports::Frame& frame) {
   std::string name = frame.function.empty() ? fmt::format("{}+{:#x}", frame.module, frame.offset)
                                             : frame.function;
   if (!frame.file.empty()) {
-    const auto slash = frame.file.find_last_of('/');
-    const std::string base = slash == std::string::npos ? frame.file : frame.file.substr(slash + 1);
+    const std::string_view base = base_name(frame.file);
     name = frame.line > 0 ? fmt::format("{} ({}:{})", name, base, frame.line) : fmt::format("{} ({})", name, base);
   }
   return frame.inlined ? name + " (inlined)" : name;

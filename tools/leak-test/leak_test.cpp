@@ -346,8 +346,7 @@ int run(const Options& o) {
     stacks.emplace(*capture);
     std::vector<const profilers::Snapshot*> used;
     series = profilers::leak_series_from_capture(*capture, &used);
-    profilers::reclassify_runtime_internals(series,
-                                            [&](std::uint64_t site) { return (*stacks)(site); });
+    profilers::reclassify_runtime_internals(series, [&](std::uint64_t site) { return (*stacks)(site); });
     profilers::GrowthOptions growth;
     growth.warmup = o.warmup;
     growth.min_points = kMinMeasuredCycles;
