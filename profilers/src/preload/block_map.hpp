@@ -2,9 +2,9 @@
 // Live tracked blocks: pointer -> (bytes, blocks, site), sharded by pointer
 // hash into many small open-addressing tables (linear probing, deletion by
 // backward shift: no tombstones), each behind its own spin lock. When
-// sampling, a free of an untracked pointer costs one relaxed load from a
-// dense 4 KB occupancy bitmap (one bit per hash bucket, 32 buckets per
-// shard), never the shard's lock; the bucket counts behind the bits share
+// sampling, a free of an untracked pointer costs one relaxed load from an
+// occupancy bitmap (one bit per hash bucket, 32 buckets per shard, each
+// shard's word in a cache line of its own), never the shard's lock; the bucket counts behind the bits share
 // the shard's cache line, so keeping them costs no extra miss. In exact mode
 // nearly every free is of a tracked block, so every bucket counts as
 // occupied and the bitmap is not kept.
