@@ -27,6 +27,15 @@ vp::BlockInfo info_of(std::uintptr_t p) {
   return vp::BlockInfo{p / 16 % 1000 + 1, static_cast<std::uint32_t>(p % 7919), static_cast<std::uint32_t>(p % 5 + 1)};
 }
 
+// `n` heap-like pointers from `base` up that share base's occupancy bit.
+std::vector<std::uintptr_t> pointers_sharing_a_bucket(std::uintptr_t base, std::size_t n) {
+  std::vector<std::uintptr_t> same;
+  const std::uint32_t target = vp::BlockMap::bucket_id(base);
+  for (std::uintptr_t p = base; same.size() < n; p += 16)
+    if (vp::BlockMap::bucket_id(p) == target) same.push_back(p);
+  return same;
+}
+
 // Random churn against std::unordered_map: every remove answers exactly
 // like the reference, including for pointers never inserted.
 void churn_against_reference(bool sparse) {
@@ -89,10 +98,7 @@ TEST(BlockMap, DenseMapAnswersLikeAReferenceMap) { churn_against_reference(false
 TEST(BlockMap, CrowdedBucketStaysOccupied) {
   auto map = make_map(true);
   ASSERT_NE(map, nullptr);
-  std::vector<std::uintptr_t> same;
-  const std::uint32_t target = vp::BlockMap::bucket_id(0x600000000000ULL);
-  for (std::uintptr_t p = 0x600000000000ULL; same.size() < 300; p += 16)
-    if (vp::BlockMap::bucket_id(p) == target) same.push_back(p);
+  const std::vector<std::uintptr_t> same = pointers_sharing_a_bucket(0x600000000000ULL, 300);
   for (std::uintptr_t p : same) map->insert(p, 8, info_of(p));
   for (std::uintptr_t p : same) ASSERT_TRUE(map->may_hold(p));
   vp::LiveBlock out{};
@@ -106,10 +112,7 @@ TEST(BlockMap, CrowdedBucketStaysOccupied) {
 TEST(BlockMap, FewBlocksInABucketClearItsBit) {
   auto map = make_map(true);
   ASSERT_NE(map, nullptr);
-  std::vector<std::uintptr_t> same;
-  const std::uint32_t target = vp::BlockMap::bucket_id(0x610000000000ULL);
-  for (std::uintptr_t p = 0x610000000000ULL; same.size() < 3; p += 16)
-    if (vp::BlockMap::bucket_id(p) == target) same.push_back(p);
+  const std::vector<std::uintptr_t> same = pointers_sharing_a_bucket(0x610000000000ULL, 3);
   EXPECT_FALSE(map->may_hold(same[0]));
   for (std::uintptr_t p : same) map->insert(p, 8, info_of(p));
   vp::LiveBlock out{};
