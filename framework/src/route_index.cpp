@@ -1,0 +1,321 @@
+#include "route_index.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <map>
+
+namespace vigil::framework {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "word-at-a-time matching assumes little-endian byte order");
+
+using Words = RouteIndex::Words;
+
+std::uint64_t load_word(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+
+// kLowBytes[n]: the low n bytes of a word set (a table: no branch, no
+// shift by 64).
+constexpr std::uint64_t kLowBytes[9] = {0,
+                                        0xffULL,
+                                        0xffffULL,
+                                        0xffffffULL,
+                                        0xffffffffULL,
+                                        0xffffffffffULL,
+                                        0xffffffffffffULL,
+                                        0xffffffffffffffULL,
+                                        ~std::uint64_t{0}};
+
+// A high bit in every byte of `w` that is zero; exact up to the lowest one
+// (a borrow can only mark bytes above a real zero).
+constexpr std::uint64_t zero_bytes(std::uint64_t w) { return (w - kOnes) & ~w & kHighs; }
+
+// Lookups read whole words and never outside the path: every path they see
+// has 8 readable bytes before its end (match() pads short ones in front).
+
+// The (up to) 8 path bytes at b, in the low bytes of a word, zeros beyond
+// the path's end. Near the end, the word ending at `end` is read and
+// shifted; selects, not branches, since where a segment ends is anyone's
+// guess.
+inline std::uint64_t word_at(const char* b, const char* end) {
+  const auto room = static_cast<std::size_t>(end - b);
+  const std::size_t skip = room < 8 ? 8 - room : 0;
+  // Two shifts: `skip` is 8 (nothing wanted) for b == end, and one shift by
+  // 64 would be undefined.
+  return load_word(b - skip) >> (4 * skip) >> (4 * skip);
+}
+
+// The words of a pattern's text (set-up: plain and safe).
+Words words_of(std::string_view text) {
+  Words w{};
+  for (std::size_t i = 0; i < std::min<std::size_t>(text.size(), 8); ++i) {
+    w.first |= static_cast<std::uint64_t>(static_cast<unsigned char>(text[i])) << (8 * i);
+  }
+  if (text.size() > 8) w.last = load_word(text.data() + text.size() - 8);
+  return w;
+}
+
+// The words of [b, e), a piece of a path ending at `end`.
+inline Words words_in_path(const char* b, const char* e, const char* end) {
+  const auto length = static_cast<std::size_t>(e - b);
+  Words w;
+  w.first = word_at(b, end) & kLowBytes[length < 8 ? length : 8];
+  const std::uint64_t tail = load_word(length > 8 ? e - 8 : end - 8);
+  w.last = length > 8 ? tail : 0;
+  return w;
+}
+
+// The end of the segment at s: the next '/' or `end`.
+inline const char* segment_end(const char* s, const char* end) {
+  for (;;) {
+    const auto left = static_cast<std::size_t>(end - s);
+    if (left == 0) return end;
+    const std::uint64_t slash = zero_bytes(word_at(s, end) ^ (kOnes * '/')) & kLowBytes[left < 8 ? left : 8];
+    if (slash != 0) return s + std::countr_zero(slash) / 8;
+    if (left <= 8) return end;
+    s += 8;
+  }
+}
+
+// The whole-path table: one 64x64->128 multiply, folded, so every input bit
+// reaches the high bits the slot is taken from.
+inline std::uint64_t text_hash(Words w, std::size_t length) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(w.first ^ 0x9E3779B97F4A7C15ULL) *
+                              (w.last ^ 0xD6E8FEB86659FD93ULL ^ (static_cast<std::uint64_t>(length) << 1));
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+
+// A node's children's tables are small: one plain multiply will do.
+inline std::uint64_t segment_hash(Words w, std::size_t length) {
+  return (w.first + w.last * 0x2127599BF4325C37ULL + length) * 0x9E3779B97F4A7C15ULL;
+}
+
+// Are the bytes of [p, p+len) and [text, text+len) between the first and
+// the last word equal (len > 16)? Whole words inside both ranges.
+inline bool same_middle(const char* p, const char* text, std::size_t len) {
+  for (std::size_t i = 8; i + 8 < len; i += 8) {
+    if (load_word(p + i) != load_word(text + i)) return false;
+  }
+  return true;
+}
+
+// Open-addressing tables: a power of two at least `spread` times the count,
+// so a miss is usually one probe of an empty slot.
+std::size_t table_size(std::size_t count, std::size_t spread) {
+  std::size_t size = 2;
+  while (size < spread * count) size *= 2;
+  return size;
+}
+unsigned slot_shift(std::size_t size) { return static_cast<unsigned>(64 - std::countr_zero(size)); }
+
+}  // namespace
+
+RouteIndex::RouteIndex(const std::vector<const Route*>& routes) {
+  std::size_t static_count = 0;
+  for (const Route* r : routes) static_count += r->param_names.empty();
+  statics_.assign(table_size(static_count, 4), StaticSlot{});
+  static_shift_ = slot_shift(statics_.size());
+  for (const Route* r : routes) {
+    if (r->param_names.empty()) add_static(*r);
+  }
+  build_tree(routes);
+}
+
+RouteIndex::Text RouteIndex::store(std::string_view text) {
+  Text t{words_of(text), static_cast<std::uint32_t>(pool_.size()), static_cast<std::uint16_t>(text.size())};
+  pool_ += text;
+  return t;
+}
+
+inline bool RouteIndex::equal(const Text& t, Words w, const char* p, std::size_t length) const {
+  return t.length == length && t.words.first == w.first && t.words.last == w.last &&
+         (length <= 16 || same_middle(p, pool_.data() + t.pool, length));
+}
+
+void RouteIndex::add_static(const Route& route) {
+  const StaticSlot slot{&route, store(route.pattern)};
+  const std::size_t mask = statics_.size() - 1;
+  std::size_t i = text_hash(slot.text.words, slot.text.length) >> static_shift_;
+  while (statics_[i].route != nullptr) i = (i + 1) & mask;
+  statics_[i] = slot;
+}
+
+void RouteIndex::build_tree(const std::vector<const Route*>& routes) {
+  // Every route, parameters or not, so that static segments lead on to
+  // parameter routes below them.
+  std::vector<std::map<std::string_view, std::uint32_t>> statics(1);
+  nodes_.assign(1, Node{});
+  const auto grow = [&](std::string_view name) {
+    nodes_.push_back(Node{});
+    nodes_.back().name = name;
+    statics.emplace_back();
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
+  };
+  for (const Route* r : routes) {
+    std::uint32_t at = 0;
+    std::string_view rest = std::string_view(r->pattern).substr(1);
+    for (;;) {
+      const auto slash = rest.find('/');
+      const auto text = rest.substr(0, slash);
+      if (!text.empty() && (text[0] == ':' || text[0] == '*')) {
+        const bool param = text[0] == ':';
+        std::uint32_t child = param ? nodes_[at].param : nodes_[at].catch_all;
+        if (child == kNoNode) {
+          child = grow(text.substr(1));  // may move nodes_: no reference held across it
+          (param ? nodes_[at].param : nodes_[at].catch_all) = child;
+        }
+        at = child;
+      } else {
+        const auto found = statics[at].find(text);
+        if (found != statics[at].end()) {
+          at = found->second;
+        } else {
+          const std::uint32_t fresh = grow({});
+          statics[at].emplace(text, fresh);
+          at = fresh;
+        }
+      }
+      if (slash == std::string_view::npos) break;
+      rest.remove_prefix(slash + 1);
+    }
+    nodes_[at].route = r;
+  }
+
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (statics[i].empty()) continue;
+    Node& n = nodes_[i];
+    const std::size_t size = table_size(statics[i].size(), 2);
+    n.children = static_cast<std::uint32_t>(children_.size());
+    n.mask = static_cast<std::uint32_t>(size - 1);
+    n.shift = slot_shift(size);
+    children_.resize(children_.size() + size);
+    for (const auto& [text, node] : statics[i]) {
+      const Child c{store(text), node};
+      std::size_t slot = segment_hash(c.text.words, text.size()) >> n.shift;
+      while (children_[n.children + slot].node != kNoNode) slot = (slot + 1) & n.mask;
+      children_[n.children + slot] = c;
+    }
+  }
+}
+
+const Route* RouteIndex::match(std::string_view path, Params& params) const {
+  params.clear();
+  if (path.empty()) return nullptr;
+  if (path.size() >= 8) return match_padded(path.data(), path.size(), params);
+  // Whole-word reads need 8 bytes before the path's end: give a short path
+  // room in front, then point its parameter values back at it.
+  char padded[16] = {};
+  std::memcpy(padded + 8, path.data(), path.size());
+  const Route* r = match_padded(padded + 8, path.size(), params);
+  if (r == nullptr || params.empty()) return r;
+  Params found = params;
+  params.clear();
+  for (const Param& p : found) {
+    const auto at = static_cast<std::size_t>(p.value.data() - (padded + 8));
+    params.push(p.name, p.value.empty() ? std::string_view{} : path.substr(at, p.value.size()));
+  }
+  return r;
+}
+
+inline const Route* RouteIndex::match_padded(const char* p, std::size_t length, Params& params) const {
+  if (const Route* r = match_static(p, length)) return r;
+  if (p[0] != '/') return nullptr;
+  return match_tree(p, p + length, params);
+}
+
+inline const Route* RouteIndex::match_static(const char* p, std::size_t length) const {
+  const std::size_t mask = statics_.size() - 1;
+  const Words w = words_in_path(p, p + length, p + length);
+  for (std::size_t i = text_hash(w, length) >> static_shift_;; i = (i + 1) & mask) {
+    const StaticSlot& slot = statics_[i];
+    if (slot.route == nullptr) return nullptr;
+    if (equal(slot.text, w, p, length)) return slot.route;
+  }
+}
+
+inline std::uint32_t RouteIndex::static_child(const Node& n, const char* s, const char* e, const char* end) const {
+  if (n.children == kNoNode) return kNoNode;
+  const auto length = static_cast<std::size_t>(e - s);
+  const Words w = words_in_path(s, e, end);
+  const Child* table = children_.data() + n.children;
+  for (std::size_t i = segment_hash(w, length) >> n.shift;; i = (i + 1) & n.mask) {
+    const Child& c = table[i];
+    if (c.node == kNoNode) return kNoNode;
+    if (equal(c.text, w, s, length)) return c.node;
+  }
+}
+
+// Walks the segments of [p, end) (p at its leading '/'). At each node the
+// static child comes first, then the parameter, then the catch-all; taking
+// one while a later one exists leaves a place to resume from.
+const Route* RouteIndex::match_tree(const char* p, const char* end, Params& params) const {
+  enum Stage : std::uint8_t { kStatic, kParam, kCatchAll };
+  struct Resume {
+    std::uint32_t node;
+    Stage stage;
+    const char* segment;
+    std::size_t params;
+  };
+  Resume resume[kMaxSegments + 1];
+  std::size_t pending = 0;
+
+  std::uint32_t at = 0;
+  const char* s = p + 1;
+  Stage stage = kStatic;
+  for (;;) {
+    const Node& n = nodes_[at];
+    const char* e = segment_end(s, end);
+    std::uint32_t next = kNoNode;
+    if (stage == kStatic) {
+      next = static_child(n, s, e, end);
+      if (next == kNoNode) {
+        stage = kParam;
+      } else if (n.param != kNoNode || n.catch_all != kNoNode) {
+        resume[pending++] = {at, kParam, s, params.size()};
+      }
+    }
+    if (stage == kParam) {
+      if (n.param != kNoNode && e != s) {  // a parameter is never empty
+        if (n.catch_all != kNoNode) resume[pending++] = {at, kCatchAll, s, params.size()};
+        next = n.param;
+        params.push(nodes_[next].name, {s, static_cast<std::size_t>(e - s)});
+      } else {
+        stage = kCatchAll;
+      }
+    }
+    if (stage == kCatchAll && n.catch_all != kNoNode) {
+      const Node& c = nodes_[n.catch_all];
+      params.push(c.name, {s, static_cast<std::size_t>(end - s)});
+      return c.route;
+    }
+    if (next != kNoNode) {
+      if (e != end) {
+        at = next;
+        s = e + 1;
+        stage = kStatic;
+        continue;
+      }
+      if (const Route* r = nodes_[next].route) return r;
+    }
+    // A dead end: back to the last node that had another way on.
+    if (pending == 0) {
+      params.clear();
+      return nullptr;
+    }
+    const Resume& r = resume[--pending];
+    at = r.node;
+    stage = r.stage;
+    s = r.segment;
+    params.truncate(r.params);
+  }
+}
+
+}  // namespace vigil::framework

@@ -1,0 +1,87 @@
+#pragma once
+// The lookup side of the router: tables for the routes of one method, built
+// by add() and only read afterwards (any number of threads may match).
+//
+// A parameter or catch-all always fills whole segments, so lookups walk a
+// tree of segments, not of bytes: each node finds its static child by one
+// probe of a small hash table keyed by the whole segment, so a level costs
+// the same for `repos` and `notifications`, and a parameter takes a segment
+// without comparing anything. Static children win over the parameter, which
+// wins over the catch-all; a branch that dead-ends resumes at the last place
+// that had an alternative.
+// Routes without parameters are found first, by one probe of a table keyed
+// by the whole path.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/framework/params.hpp"
+#include "vigil/framework/router.hpp"
+
+namespace vigil::framework {
+
+class RouteIndex {
+ public:
+  // The lookup's backtracking stack has a place per segment; the router
+  // refuses longer patterns.
+  static constexpr std::size_t kMaxSegments = 63;
+
+  // `routes`: valid patterns of one method, none conflicting.
+  explicit RouteIndex(const std::vector<const Route*>& routes);
+
+  const Route* match(std::string_view path, Params& params) const;
+
+  // A text is compared and hashed by its first (up to) 8 bytes, zero-padded,
+  // its last 8 bytes when it is longer than 8, and its length; texts over
+  // 16 bytes also compare their middle.
+  // No member initialisers: lookups make them in their inner loop.
+  struct Words {
+    std::uint64_t first;
+    std::uint64_t last;
+  };
+
+ private:
+  static constexpr std::uint32_t kNoNode = 0xffffffffu;
+  struct Text {
+    Words words{};
+    std::uint32_t pool = 0;  // offset of all of it
+    std::uint16_t length = 0;
+  };
+  struct Node {
+    const Route* route = nullptr;      // the route whose last segment this is
+    std::string_view name;             // for a parameter or catch-all: its name
+    std::uint32_t children = kNoNode;  // first slot of its static children's table
+    std::uint32_t mask = 0;            // that table's size - 1
+    std::uint32_t param = kNoNode;
+    std::uint32_t catch_all = kNoNode;
+    unsigned shift = 63;  // slot = hash >> shift
+  };
+  struct Child {
+    Text text;                   // the segment, without slashes
+    std::uint32_t node = kNoNode;  // kNoNode: an empty slot
+  };
+  struct StaticSlot {
+    const Route* route = nullptr;  // nullptr: an empty slot
+    Text text;                     // the whole path
+  };
+
+  Text store(std::string_view text);
+  bool equal(const Text& t, Words w, const char* p, std::size_t length) const;
+  void add_static(const Route& route);
+  void build_tree(const std::vector<const Route*>& routes);
+  const Route* match_padded(const char* p, std::size_t length, Params& params) const;
+  const Route* match_static(const char* p, std::size_t length) const;
+  const Route* match_tree(const char* p, const char* end, Params& params) const;
+  std::uint32_t static_child(const Node& n, const char* s, const char* e, const char* end) const;
+
+  std::string pool_;  // all static text
+  std::vector<StaticSlot> statics_;  // open addressing, a power of two
+  unsigned static_shift_ = 63;
+  std::vector<Node> nodes_;  // [0]: the root, before the first segment
+  std::vector<Child> children_;  // every node's table, one after another
+};
+
+}  // namespace vigil::framework
