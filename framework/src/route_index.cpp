@@ -95,7 +95,7 @@ inline std::uint64_t text_hash(Words w, std::size_t length) {
 
 // A node's children's tables are small: one plain multiply will do.
 inline std::uint64_t segment_hash(Words w, std::size_t length) {
-  return (w.first + w.last * 0x2127599BF4325C37ULL + length) * 0x9E3779B97F4A7C15ULL;
+  return (w.first ^ w.last ^ length) * 0x9E3779B97F4A7C15ULL;
 }
 
 // Are the bytes of [p, p+len) and [text, text+len) between the first and
@@ -105,6 +105,14 @@ inline bool same_middle(const char* p, const char* text, std::size_t len) {
     if (load_word(p + i) != load_word(text + i)) return false;
   }
   return true;
+}
+
+// Is a text stored as (words, length, middle at `stored`) the path text
+// [p, p+length) whose words are `w`?
+inline bool same_text(Words a, std::size_t a_length, Words w, const char* p, std::size_t length,
+                      const char* stored) {
+  return a_length == length && a.first == w.first && a.last == w.last &&
+         (length <= 16 || same_middle(p, stored, length));
 }
 
 // Open-addressing tables: a power of two at least `spread` times the count,
@@ -121,7 +129,7 @@ unsigned slot_shift(std::size_t size) { return static_cast<unsigned>(64 - std::c
 RouteIndex::RouteIndex(const std::vector<const Route*>& routes) {
   std::size_t static_count = 0;
   for (const Route* r : routes) static_count += r->param_names.empty();
-  statics_.assign(table_size(static_count, 4), StaticSlot{});
+  statics_.assign(table_size(static_count, 2), StaticSlot{});
   static_shift_ = slot_shift(statics_.size());
   for (const Route* r : routes) {
     if (r->param_names.empty()) add_static(*r);
@@ -133,11 +141,6 @@ RouteIndex::Text RouteIndex::store(std::string_view text) {
   Text t{words_of(text), static_cast<std::uint32_t>(pool_.size()), static_cast<std::uint16_t>(text.size())};
   pool_ += text;
   return t;
-}
-
-inline bool RouteIndex::equal(const Text& t, Words w, const char* p, std::size_t length) const {
-  return t.length == length && t.words.first == w.first && t.words.last == w.last &&
-         (length <= 16 || same_middle(p, pool_.data() + t.pool, length));
 }
 
 void RouteIndex::add_static(const Route& route) {
@@ -153,9 +156,8 @@ void RouteIndex::build_tree(const std::vector<const Route*>& routes) {
   // parameter routes below them.
   std::vector<std::map<std::string_view, std::uint32_t>> statics(1);
   nodes_.assign(1, Node{});
-  const auto grow = [&](std::string_view name) {
+  const auto grow = [&] {
     nodes_.push_back(Node{});
-    nodes_.back().name = name;
     statics.emplace_back();
     return static_cast<std::uint32_t>(nodes_.size() - 1);
   };
@@ -169,8 +171,10 @@ void RouteIndex::build_tree(const std::vector<const Route*>& routes) {
         const bool param = text[0] == ':';
         std::uint32_t child = param ? nodes_[at].param : nodes_[at].catch_all;
         if (child == kNoNode) {
-          child = grow(text.substr(1));  // may move nodes_: no reference held across it
-          (param ? nodes_[at].param : nodes_[at].catch_all) = child;
+          child = grow();  // may move nodes_: no reference held across it
+          Node& n = nodes_[at];
+          (param ? n.param : n.catch_all) = child;
+          (param ? n.param_name : n.catch_all_name) = text.substr(1);
         }
         at = child;
       } else {
@@ -178,7 +182,7 @@ void RouteIndex::build_tree(const std::vector<const Route*>& routes) {
         if (found != statics[at].end()) {
           at = found->second;
         } else {
-          const std::uint32_t fresh = grow({});
+          const std::uint32_t fresh = grow();
           statics[at].emplace(text, fresh);
           at = fresh;
         }
@@ -199,7 +203,7 @@ void RouteIndex::build_tree(const std::vector<const Route*>& routes) {
     children_.resize(children_.size() + size);
     for (const auto& [text, node] : statics[i]) {
       const Child c{store(text), node};
-      std::size_t slot = segment_hash(c.text.words, text.size()) >> n.shift;
+      std::size_t slot = segment_hash(c.text.words, c.text.length) >> n.shift;
       while (children_[n.children + slot].node != kNoNode) slot = (slot + 1) & n.mask;
       children_[n.children + slot] = c;
     }
@@ -237,19 +241,22 @@ inline const Route* RouteIndex::match_static(const char* p, std::size_t length) 
   for (std::size_t i = text_hash(w, length) >> static_shift_;; i = (i + 1) & mask) {
     const StaticSlot& slot = statics_[i];
     if (slot.route == nullptr) return nullptr;
-    if (equal(slot.text, w, p, length)) return slot.route;
+    if (same_text(slot.text.words, slot.text.length, w, p, length, pool_.data() + slot.text.pool)) {
+      return slot.route;
+    }
   }
 }
 
-inline std::uint32_t RouteIndex::static_child(const Node& n, const char* s, const char* e, const char* end) const {
+inline std::uint32_t RouteIndex::static_child(const Node& n, const Child* children, const char* pool,
+                                              const char* s, const char* e, const char* end) {
   if (n.children == kNoNode) return kNoNode;
   const auto length = static_cast<std::size_t>(e - s);
   const Words w = words_in_path(s, e, end);
-  const Child* table = children_.data() + n.children;
+  const Child* table = children + n.children;
   for (std::size_t i = segment_hash(w, length) >> n.shift;; i = (i + 1) & n.mask) {
     const Child& c = table[i];
     if (c.node == kNoNode) return kNoNode;
-    if (equal(c.text, w, s, length)) return c.node;
+    if (same_text(c.text.words, c.text.length, w, s, length, pool + c.text.pool)) return c.node;
   }
 }
 
@@ -267,15 +274,18 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
   Resume resume[kMaxSegments + 1];
   std::size_t pending = 0;
 
+  const Node* nodes = nodes_.data();
+  const Child* children = children_.data();
+  const char* pool = pool_.data();
   std::uint32_t at = 0;
   const char* s = p + 1;
   Stage stage = kStatic;
   for (;;) {
-    const Node& n = nodes_[at];
+    const Node& n = nodes[at];
     const char* e = segment_end(s, end);
     std::uint32_t next = kNoNode;
     if (stage == kStatic) {
-      next = static_child(n, s, e, end);
+      next = static_child(n, children, pool, s, e, end);
       if (next == kNoNode) {
         stage = kParam;
       } else if (n.param != kNoNode || n.catch_all != kNoNode) {
@@ -286,15 +296,14 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
       if (n.param != kNoNode && e != s) {  // a parameter is never empty
         if (n.catch_all != kNoNode) resume[pending++] = {at, kCatchAll, s, params.size()};
         next = n.param;
-        params.push(nodes_[next].name, {s, static_cast<std::size_t>(e - s)});
+        params.push(n.param_name, {s, static_cast<std::size_t>(e - s)});
       } else {
         stage = kCatchAll;
       }
     }
     if (stage == kCatchAll && n.catch_all != kNoNode) {
-      const Node& c = nodes_[n.catch_all];
-      params.push(c.name, {s, static_cast<std::size_t>(end - s)});
-      return c.route;
+      params.push(n.catch_all_name, {s, static_cast<std::size_t>(end - s)});
+      return nodes[n.catch_all].route;
     }
     if (next != kNoNode) {
       if (e != end) {
@@ -303,7 +312,7 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
         stage = kStatic;
         continue;
       }
-      if (const Route* r = nodes_[next].route) return r;
+      if (const Route* r = nodes[next].route) return r;
     }
     // A dead end: back to the last node that had another way on.
     if (pending == 0) {

@@ -52,7 +52,10 @@ class RouteIndex {
   };
   struct Node {
     const Route* route = nullptr;      // the route whose last segment this is
-    std::string_view name;             // for a parameter or catch-all: its name
+    // Names of its parameter and catch-all children, kept here so taking a
+    // parameter reads nothing but this node.
+    std::string_view param_name;
+    std::string_view catch_all_name;
     std::uint32_t children = kNoNode;  // first slot of its static children's table
     std::uint32_t mask = 0;            // that table's size - 1
     std::uint32_t param = kNoNode;
@@ -60,7 +63,7 @@ class RouteIndex {
     unsigned shift = 63;  // slot = hash >> shift
   };
   struct Child {
-    Text text;                   // the segment, without slashes
+    Text text;                     // the segment, without slashes
     std::uint32_t node = kNoNode;  // kNoNode: an empty slot
   };
   struct StaticSlot {
@@ -69,13 +72,15 @@ class RouteIndex {
   };
 
   Text store(std::string_view text);
-  bool equal(const Text& t, Words w, const char* p, std::size_t length) const;
   void add_static(const Route& route);
   void build_tree(const std::vector<const Route*>& routes);
   const Route* match_padded(const char* p, std::size_t length, Params& params) const;
   const Route* match_static(const char* p, std::size_t length) const;
   const Route* match_tree(const char* p, const char* end, Params& params) const;
-  std::uint32_t static_child(const Node& n, const char* s, const char* e, const char* end) const;
+  // Static, on plain pointers: stores into Params cannot alias the tables,
+  // so their addresses stay in registers during a lookup.
+  static std::uint32_t static_child(const Node& n, const Child* children, const char* pool,
+                                    const char* s, const char* e, const char* end);
 
   std::string pool_;  // all static text
   std::vector<StaticSlot> statics_;  // open addressing, a power of two
