@@ -128,14 +128,10 @@ std::vector<std::pair<Method, std::string>> probe_paths(const std::vector<RouteL
   return out;
 }
 
-TEST(RouterReference, AgreesWithBruteForceAroundTheGithubSet) {
-  auto table = load_route_table(github_api_routes_file());
-  ASSERT_TRUE(table.ok()) << table.error;
-  Router router;
-  ASSERT_FALSE(add_routes(router, table.lines));
-  const auto probes = probe_paths(table.lines);
-  ASSERT_GT(probes.size(), 2000u);
-  std::size_t found = 0;
+// Matches every probe both ways; `found` counts those that found a route.
+void expect_agreement(const Router& router, const std::vector<std::pair<Method, std::string>>& probes,
+                      std::size_t& found) {
+  found = 0;
   Params params;
   std::vector<Param> expected_params;
   for (const auto& [method, path] : probes) {
@@ -158,8 +154,76 @@ TEST(RouterReference, AgreesWithBruteForceAroundTheGithubSet) {
       EXPECT_EQ(params[i].value, expected_params[i].value) << exact;
     }
   }
+}
+
+TEST(RouterReference, AgreesWithBruteForceAroundTheGithubSet) {
+  auto table = load_route_table(github_api_routes_file());
+  ASSERT_TRUE(table.ok()) << table.error;
+  Router router;
+  ASSERT_FALSE(add_routes(router, table.lines));
+  const auto probes = probe_paths(table.lines);
+  ASSERT_GT(probes.size(), 2000u);
+  std::size_t found = 0;
+  ASSERT_NO_FATAL_FAILURE(expect_agreement(router, probes, found));
   // The mutations must not all miss: both outcomes are exercised.
   EXPECT_GT(found, probes.size() / 5);
+  EXPECT_LT(found, probes.size());
+}
+
+TEST(RouterReference, AgreesWithBruteForceWhereBranchesDeadEnd) {
+  // Random routes over a few words, with parameters and catch-alls beside
+  // static segments at every depth, so lookups often take a static branch
+  // that fails deeper down and must fall back. Words of 1 to 41 bytes, some
+  // differing only in their middle, test every way a segment is compared.
+  const std::vector<std::string> words = {"a", "b", "ab", "new", "eight-ch", "nine-char",
+                                          "sixteen-chars-ok", "seventeen-chars-x", "seventeeN-chars-x",
+                                          "a-segment-that-is-forty-one-bytes-long-!!",
+                                          "a-segment-THAT-is-forty-one-bytes-long-!!"};
+  std::mt19937_64 rng(7);
+  auto pick = [&rng](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  Router router;
+  for (RouteId id = 0; router.size() < 300 && id < 2000; ++id) {
+    std::string pattern;
+    const std::size_t depth = 1 + pick(5);
+    for (std::size_t d = 0; d < depth; ++d) {
+      const std::size_t kind = pick(10);
+      // Names by depth: the same position always has the same name, so no
+      // two routes conflict.
+      if (kind < 6) {
+        pattern += "/" + words[pick(words.size())];
+      } else if (kind < 9 || d + 1 < depth || d == 0) {  // no catch-all of everything
+        pattern += "/:p" + std::to_string(d);
+      } else {
+        pattern += "/*rest" + std::to_string(d);
+      }
+    }
+    if (pattern.find('*') == std::string::npos && pick(8) == 0) pattern += "/";
+    if (auto error = router.add(Method::GET, pattern, id)) {
+      ASSERT_EQ(error->kind, RouteError::Kind::Duplicate) << error->message;
+    }
+  }
+  ASSERT_EQ(router.size(), 300u);
+
+  std::vector<std::pair<Method, std::string>> probes;
+  for (int i = 0; i < 6000; ++i) {
+    std::string path;
+    const std::size_t depth = pick(8);
+    for (std::size_t d = 0; d < depth; ++d) {
+      const std::size_t kind = pick(10);
+      path += "/";
+      if (kind < 7) {
+        path += words[pick(words.size())];
+      } else if (kind < 9) {
+        path += "v" + std::to_string(pick(100));
+      }  // else: an empty segment
+    }
+    if (path.empty() || pick(10) == 0) path += "/";
+    probes.emplace_back(Method::GET, path);
+  }
+  for (const auto& route : router.routes()) probes.emplace_back(Method::GET, example_path(route->pattern, 3));
+  std::size_t found = 0;
+  ASSERT_NO_FATAL_FAILURE(expect_agreement(router, probes, found));
+  EXPECT_GT(found, probes.size() / 4);
   EXPECT_LT(found, probes.size());
 }
 

@@ -161,6 +161,41 @@ TEST(Router, RefusesMalformedPatterns) {
   EXPECT_TRUE(router.add(Method::GET, many, 0));
 }
 
+TEST(Router, SixtyThreeSegmentsAtMostAndPathsOfAnyDepth) {
+  Router router;
+  std::string deepest, path;
+  for (int i = 0; i < 63; ++i) {
+    deepest += i % 2 ? "/s" : "/:p" + std::to_string(i);
+    path += i % 2 ? "/s" : "/v";
+  }
+  ASSERT_FALSE(router.add(Method::GET, deepest, 0));
+  auto error = router.add(Method::GET, deepest + "/s", 1);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->kind, RouteError::Kind::BadPattern);
+  EXPECT_NE(error->message.find("at most 63 segments"), std::string::npos) << error->message;
+  ASSERT_FALSE(router.add(Method::GET, "/:p0/s/*rest", 2));
+
+  Params params;
+  const Route* r = router.match(Method::GET, path, params);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->id, 0u);  // a parameter beats the catch-all at segment 2
+  EXPECT_EQ(params.size(), 32u);
+  // One segment more than the deepest route: only the catch-all can take it.
+  const std::string longer = path + "/s";
+  r = router.match(Method::GET, longer, params);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->id, 2u);
+  EXPECT_EQ(params.get("rest"), longer.substr(5));
+  // Far deeper than any route, and a path of slashes only.
+  std::string deep = "/v/s";
+  for (int i = 0; i < 5000; ++i) deep += "/x";
+  r = router.match(Method::GET, deep, params);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(params.get("rest"), deep.substr(5));
+  EXPECT_EQ(router.match(Method::GET, std::string(5000, '/'), params), nullptr);
+  EXPECT_TRUE(params.empty());
+}
+
 TEST(Router, TwentyParameters) {
   std::string pattern, path;
   for (int i = 0; i < 20; ++i) {
