@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <map>
 
 namespace vigil::framework {
 namespace {
@@ -126,15 +125,12 @@ unsigned slot_shift(std::size_t size) { return static_cast<unsigned>(64 - std::c
 
 }  // namespace
 
-RouteIndex::RouteIndex(const std::vector<const Route*>& routes) {
-  std::size_t static_count = 0;
-  for (const Route* r : routes) static_count += r->param_names.empty();
-  statics_.assign(table_size(static_count, 2), StaticSlot{});
+RouteIndex::RouteIndex(const RouteTree::Node& root) {
+  std::vector<const Route*> without_params;
+  compile(root, without_params);
+  statics_.assign(table_size(without_params.size(), 2), StaticSlot{});
   static_shift_ = slot_shift(statics_.size());
-  for (const Route* r : routes) {
-    if (r->param_names.empty()) add_static(*r);
-  }
-  build_tree(routes);
+  for (const Route* r : without_params) add_static(*r);
 }
 
 RouteIndex::Text RouteIndex::store(std::string_view text) {
@@ -151,63 +147,38 @@ void RouteIndex::add_static(const Route& route) {
   statics_[i] = slot;
 }
 
-void RouteIndex::build_tree(const std::vector<const Route*>& routes) {
-  // Every route, parameters or not, so that static segments lead on to
-  // parameter routes below them.
-  std::vector<std::map<std::string_view, std::uint32_t>> statics(1);
-  nodes_.assign(1, Node{});
-  const auto grow = [&] {
-    nodes_.push_back(Node{});
-    statics.emplace_back();
-    return static_cast<std::uint32_t>(nodes_.size() - 1);
-  };
-  for (const Route* r : routes) {
-    std::uint32_t at = 0;
-    std::string_view rest = std::string_view(r->pattern).substr(1);
-    for (;;) {
-      const auto slash = rest.find('/');
-      const auto text = rest.substr(0, slash);
-      if (!text.empty() && (text[0] == ':' || text[0] == '*')) {
-        const bool param = text[0] == ':';
-        std::uint32_t child = param ? nodes_[at].param : nodes_[at].catch_all;
-        if (child == kNoNode) {
-          child = grow();  // may move nodes_: no reference held across it
-          Node& n = nodes_[at];
-          (param ? n.param : n.catch_all) = child;
-          (param ? n.param_name : n.catch_all_name) = text.substr(1);
-        }
-        at = child;
-      } else {
-        const auto found = statics[at].find(text);
-        if (found != statics[at].end()) {
-          at = found->second;
-        } else {
-          const std::uint32_t fresh = grow();
-          statics[at].emplace(text, fresh);
-          at = fresh;
-        }
-      }
-      if (slash == std::string_view::npos) break;
-      rest.remove_prefix(slash + 1);
-    }
-    nodes_[at].route = r;
+// Appends `node` and everything below it to nodes_ and returns its index;
+// routes without parameters are also listed in `without_params`.
+std::uint32_t RouteIndex::compile(const RouteTree::Node& node, std::vector<const Route*>& without_params) {
+  const auto at = static_cast<std::uint32_t>(nodes_.size());
+  nodes_.emplace_back();
+  nodes_[at].route = node.route;
+  if (node.route != nullptr && node.route->param_names.empty()) without_params.push_back(node.route);
+  if (node.param) {
+    const std::uint32_t child = compile(*node.param, without_params);  // moves nodes_: no reference held across it
+    nodes_[at].param = child;
+    nodes_[at].param_name = node.param->name;
   }
+  if (node.catch_all) {
+    const std::uint32_t child = compile(*node.catch_all, without_params);
+    nodes_[at].catch_all = child;
+    nodes_[at].catch_all_name = node.catch_all->name;
+  }
+  if (node.statics.empty()) return at;
 
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    if (statics[i].empty()) continue;
-    Node& n = nodes_[i];
-    const std::size_t size = table_size(statics[i].size(), 2);
-    n.children = static_cast<std::uint32_t>(children_.size());
-    n.mask = static_cast<std::uint32_t>(size - 1);
-    n.shift = slot_shift(size);
-    children_.resize(children_.size() + size);
-    for (const auto& [text, node] : statics[i]) {
-      const Child c{store(text), node};
-      std::size_t slot = segment_hash(c.text.words, c.text.length) >> n.shift;
-      while (children_[n.children + slot].node != kNoNode) slot = (slot + 1) & n.mask;
-      children_[n.children + slot] = c;
-    }
+  const std::size_t size = table_size(node.statics.size(), 2);
+  const auto table = static_cast<std::uint32_t>(children_.size());
+  children_.resize(children_.size() + size);
+  nodes_[at].children = table;
+  nodes_[at].mask = static_cast<std::uint32_t>(size - 1);
+  nodes_[at].shift = slot_shift(size);
+  for (const auto& [text, child] : node.statics) {
+    const Child c{store(text), compile(*child, without_params)};
+    std::size_t slot = segment_hash(c.text.words, c.text.length) >> nodes_[at].shift;
+    while (children_[table + slot].node != kNoNode) slot = (slot + 1) & (size - 1);
+    children_[table + slot] = c;
   }
+  return at;
 }
 
 const Route* RouteIndex::match(std::string_view path, Params& params) const {

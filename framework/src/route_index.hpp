@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "route_tree.hpp"
 #include "vigil/framework/params.hpp"
 #include "vigil/framework/router.hpp"
 
@@ -29,8 +30,7 @@ class RouteIndex {
   // refuses longer patterns.
   static constexpr std::size_t kMaxSegments = 63;
 
-  // `routes`: valid patterns of one method, none conflicting.
-  explicit RouteIndex(const std::vector<const Route*>& routes);
+  explicit RouteIndex(const RouteTree::Node& root);
 
   const Route* match(std::string_view path, Params& params) const;
 
@@ -73,7 +73,7 @@ class RouteIndex {
 
   Text store(std::string_view text);
   void add_static(const Route& route);
-  void build_tree(const std::vector<const Route*>& routes);
+  std::uint32_t compile(const RouteTree::Node& node, std::vector<const Route*>& without_params);
   const Route* match_padded(const char* p, std::size_t length, Params& params) const;
   const Route* match_static(const char* p, std::size_t length) const;
   const Route* match_tree(const char* p, const char* end, Params& params) const;

@@ -37,6 +37,7 @@ struct Route {
 };
 
 class RouteIndex;
+struct RouteTree;
 
 struct RouteError {
   enum class Kind { BadPattern, Duplicate, Conflict };
@@ -65,14 +66,11 @@ class Router {
   // Every route, in registration order (pointers stay valid for the router's life).
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
-  struct Node;  // the build tree, used by add() to find clashes
-
  private:
-  void index_routes(Method method);
-
   std::vector<std::unique_ptr<Route>> routes_;
-  std::unique_ptr<Node> roots_[kMethodCount];
-  // The lookup tables, one per method with routes, rebuilt by add().
+  // Per method: the routes as a tree of segments (add() finds clashes in
+  // it) and the lookup tables compiled from it after every add().
+  std::unique_ptr<RouteTree> trees_[kMethodCount];
   std::unique_ptr<RouteIndex> indexes_[kMethodCount];
 };
 
