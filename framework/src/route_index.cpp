@@ -1,5 +1,7 @@
 #include "route_index.hpp"
 
+#include "word_ops.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -7,16 +9,7 @@
 namespace vigil::framework {
 namespace {
 
-static_assert(std::endian::native == std::endian::little,
-              "word-at-a-time matching assumes little-endian byte order");
-
 using Words = RouteIndex::Words;
-
-std::uint64_t load_word(const char* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
 
 constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
 constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
@@ -84,12 +77,11 @@ inline const char* segment_end(const char* s, const char* end) {
   }
 }
 
-// The whole-path table: one 64x64->128 multiply, folded, so every input bit
-// reaches the high bits the slot is taken from.
+// The whole-path table: a strong mix, since its slot is taken from the
+// high bits and paths share long prefixes.
 inline std::uint64_t text_hash(Words w, std::size_t length) {
-  const unsigned __int128 r = static_cast<unsigned __int128>(w.first ^ 0x9E3779B97F4A7C15ULL) *
-                              (w.last ^ 0xD6E8FEB86659FD93ULL ^ (static_cast<std::uint64_t>(length) << 1));
-  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+  return fold_multiply(w.first ^ 0x9E3779B97F4A7C15ULL,
+                       w.last ^ 0xD6E8FEB86659FD93ULL ^ (static_cast<std::uint64_t>(length) << 1));
 }
 
 // A node's children's tables are small: one plain multiply will do.
