@@ -69,6 +69,12 @@ std::string describe_frame(const reports::Frame& frame) {
 
 bool in_system_code(const reports::Frame& frame) {
   if (frame.file.starts_with("/usr/include/") || frame.file.starts_with("/usr/lib/gcc/")) return true;
+  // Libraries the distribution installed (libfmt, libssl, ...); not
+  // /usr/local, where a user's own libraries may live.
+  for (const std::string_view dir : {"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"}) {
+    if (frame.module.starts_with(dir)) return true;
+  }
+  // Modules known by base name only.
   return module_is(frame, "libc.so") || module_is(frame, "libstdc++.so") || module_is(frame, "ld-linux") ||
          module_is(frame, "libc-") || module_is(frame, "libm.so");
 }

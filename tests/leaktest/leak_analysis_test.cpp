@@ -206,14 +206,17 @@ TEST(LeakAnalysis, FindingsNameTheFirstFrameOfTheUsersCode) {
   EXPECT_EQ(leak->stack.size(), 4u);  // the report keeps every frame
 }
 
-TEST(LeakAnalysis, SystemCodeIsHeadersRuntimeAndLoader) {
+TEST(LeakAnalysis, SystemCodeIsHeadersRuntimeLoaderAndDistributionLibraries) {
   EXPECT_TRUE(in_system_code(frame("f", "/src/a.out", "/usr/include/c++/12/bits/stl_vector.h")));
   EXPECT_TRUE(in_system_code(frame("f", "/src/a.out", "/usr/lib/gcc/x86_64-linux-gnu/12/include/x.h")));
   EXPECT_TRUE(in_system_code(frame("malloc", "/lib/x86_64-linux-gnu/libc.so.6")));
   EXPECT_TRUE(in_system_code(frame("g", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6")));
   EXPECT_TRUE(in_system_code(frame("h", "/lib64/ld-linux-x86-64.so.2")));
+  EXPECT_TRUE(in_system_code(frame("fmt::v9::detail::print", "/usr/lib/x86_64-linux-gnu/libfmt.so.9")));
+  EXPECT_TRUE(in_system_code(frame("malloc", "libc.so.6")));
   EXPECT_FALSE(in_system_code(frame("grow", "/work/app/a.out", "/work/app/grow.cpp")));
   EXPECT_FALSE(in_system_code(frame("x", "/opt/libcustom.so")));
+  EXPECT_FALSE(in_system_code(frame("y", "/usr/local/lib/libmine.so")));
 }
 
 TEST(LeakAnalysis, CleanRunHasNoErrorFindings) {

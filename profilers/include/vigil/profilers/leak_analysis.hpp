@@ -102,8 +102,9 @@ std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stac
 std::string describe_frame(const reports::Frame& frame);
 
 // Frames of code the user did not write: the standard library's templates
-// (files under /usr/include, /usr/lib/gcc) and the C runtime and loader
-// (libc, libstdc++, ld-linux). Findings name the first frame that is not.
+// (files under /usr/include, /usr/lib/gcc), the C runtime and loader (libc,
+// libstdc++, ld-linux) and every library the distribution installed (under
+// /lib, /usr/lib; not /usr/local). Findings name the first frame that is not.
 bool in_system_code(const reports::Frame& frame);
 
 }  // namespace vigil::profilers
