@@ -120,8 +120,19 @@ std::string describe(const Route& r) { return fmt::format("{} {}", to_string(r.m
 
 Router::Router() = default;
 Router::~Router() = default;
-Router::Router(Router&&) noexcept = default;
-Router& Router::operator=(Router&&) noexcept = default;
+Router::Router(Router&& other) noexcept { *this = std::move(other); }
+
+// Each router keeps its own compile lock; everything else moves.
+Router& Router::operator=(Router&& other) noexcept {
+  routes_ = std::move(other.routes_);
+  for (std::size_t m = 0; m < kMethodCount; ++m) {
+    trees_[m] = std::move(other.trees_[m]);
+    indexes_[m] = std::move(other.indexes_[m]);
+    published_[m].store(indexes_[m].get(), std::memory_order_release);
+    other.published_[m].store(nullptr, std::memory_order_relaxed);
+  }
+  return *this;
+}
 
 std::optional<RouteError> Router::add(Method method, std::string_view pattern, RouteId id) {
   if (auto why = validate_pattern(pattern)) {
@@ -146,17 +157,32 @@ std::optional<RouteError> Router::add(Method method, std::string_view pattern, R
   }
   insert(tree->root, *route);
   routes_.push_back(std::move(route));
-  indexes_[static_cast<std::size_t>(method)] = std::make_unique<RouteIndex>(tree->root);
+  const auto m = static_cast<std::size_t>(method);
+  published_[m].store(nullptr, std::memory_order_relaxed);
+  indexes_[m].reset();
   return std::nullopt;
 }
 
 const Route* Router::match(Method method, std::string_view path, Params& params) const {
-  const auto& index = indexes_[static_cast<std::size_t>(method)];
-  if (!index) {
-    params.clear();
-    return nullptr;
+  const auto m = static_cast<std::size_t>(method);
+  const RouteIndex* index = published_[m].load(std::memory_order_acquire);
+  if (index == nullptr) {
+    if (!trees_[m]) {
+      params.clear();
+      return nullptr;
+    }
+    index = compile_index(m);
   }
   return index->match(path, params);
+}
+
+const RouteIndex* Router::compile_index(std::size_t method) const {
+  const std::lock_guard<std::mutex> lock(compile_lock_);
+  if (!indexes_[method]) {
+    indexes_[method] = std::make_unique<RouteIndex>(trees_[method]->root);
+    published_[method].store(indexes_[method].get(), std::memory_order_release);
+  }
+  return indexes_[method].get();
 }
 
 }  // namespace vigil::framework

@@ -1,6 +1,9 @@
 #include "vigil/framework/router.hpp"
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -229,6 +232,50 @@ TEST(Router, EveryGithubRouteIsFoundWithItsParameters) {
       EXPECT_EQ(param.value, std::string(param.name) + "-7") << path;
     }
   }
+}
+
+TEST(Router, RoutesAddedAfterAMatchAreFound) {
+  Router router;
+  ASSERT_FALSE(router.add(Method::GET, "/a/:x", 0));
+  Params p;
+  ASSERT_NE(router.match(Method::GET, "/a/1", p), nullptr);
+  EXPECT_EQ(router.match(Method::GET, "/a/1/b", p), nullptr);
+  ASSERT_FALSE(router.add(Method::GET, "/a/:x/b", 1));
+  ASSERT_FALSE(router.add(Method::GET, "/a/new", 2));
+  const Route* r = router.match(Method::GET, "/a/1/b", p);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->id, 1u);
+  EXPECT_EQ(router.match(Method::GET, "/a/new", p)->id, 2u);
+
+  Router moved = std::move(router);
+  EXPECT_EQ(moved.match(Method::GET, "/a/new", p)->id, 2u);
+  EXPECT_EQ(moved.match(Method::GET, "/a/2", p)->id, 0u);
+}
+
+TEST(Router, FirstMatchesFromManyThreadsAtOnce) {
+  // The lookup tables are compiled by whichever match() comes first; the
+  // others wait for them (ThreadSanitizer checks the hand-over in CI).
+  auto table = load_route_table(github_api_routes_file());
+  ASSERT_TRUE(table.ok()) << table.error;
+  Router router;
+  ASSERT_FALSE(add_routes(router, table.lines));
+  std::atomic<int> wrong{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      Params p;
+      for (std::size_t k = 0; k < table.lines.size(); ++k) {
+        const std::size_t i = (k + static_cast<std::size_t>(t) * 50) % table.lines.size();
+        const Route* r = router.match(table.lines[i].method, example_path(table.lines[i].path, 3), p);
+        if (r == nullptr || r->id != i) ++wrong;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 }  // namespace

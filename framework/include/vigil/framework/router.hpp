@@ -12,11 +12,14 @@
 // duplicate route, a catch-all anywhere but at the end, more than 63
 // segments, and malformed patterns.
 //
-// match() allocates nothing. The router is not modified after set-up, so
-// any number of threads may call match() concurrently once add() is done.
+// match() allocates nothing (but the first one after an add() compiles the
+// lookup tables). add() may not run beside match(); once add() is done, any
+// number of threads may call match() concurrently.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,11 +70,16 @@ class Router {
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
  private:
+  const RouteIndex* compile_index(std::size_t method) const;
+
   std::vector<std::unique_ptr<Route>> routes_;
   // Per method: the routes as a tree of segments (add() finds clashes in
-  // it) and the lookup tables compiled from it after every add().
+  // it) and the lookup tables compiled from it by the first match() after
+  // an add(), so registering n routes costs O(n), not n compilations.
   std::unique_ptr<RouteTree> trees_[kMethodCount];
-  std::unique_ptr<RouteIndex> indexes_[kMethodCount];
+  mutable std::unique_ptr<RouteIndex> indexes_[kMethodCount];
+  mutable std::atomic<const RouteIndex*> published_[kMethodCount] = {};
+  mutable std::mutex compile_lock_;  // the first matches may race to compile
 };
 
 std::string describe(const Route& r);  // "GET /users/:id"
