@@ -1,6 +1,7 @@
 #pragma once
-// The lookup side of the router: tables for the routes of one method, built
-// by add() and only read afterwards (any number of threads may match).
+// The lookup side of the router: tables for the routes of one method,
+// compiled from its RouteTree and only read afterwards (any number of
+// threads may match).
 //
 // A parameter or catch-all always fills whole segments, so lookups walk a
 // tree of segments, not of bytes: each node finds its static child by one
