@@ -148,27 +148,30 @@ std::uint32_t RouteIndex::compile(const RouteTree::Node& node, std::vector<const
   if (node.route != nullptr && node.route->param_names.empty()) without_params.push_back(node.route);
   if (node.param) {
     const std::uint32_t child = compile(*node.param, without_params);  // moves nodes_: no reference held across it
+    const Text name = store(node.param->name);
     nodes_[at].param = child;
-    nodes_[at].param_name = node.param->name;
+    nodes_[at].param_name = name.pool;
+    nodes_[at].param_name_length = name.length;
   }
   if (node.catch_all) {
     const std::uint32_t child = compile(*node.catch_all, without_params);
     nodes_[at].catch_all = child;
-    nodes_[at].catch_all_name = node.catch_all->name;
   }
   if (node.statics.empty()) return at;
 
   const std::size_t size = table_size(node.statics.size(), 2);
   const auto table = static_cast<std::uint32_t>(children_.size());
   children_.resize(children_.size() + size);
+  child_texts_.resize(children_.size());
   nodes_[at].children = table;
-  nodes_[at].mask = static_cast<std::uint32_t>(size - 1);
-  nodes_[at].shift = slot_shift(size);
+  nodes_[at].shift = static_cast<std::uint8_t>(slot_shift(size));
   for (const auto& [text, child] : node.statics) {
-    const Child c{store(text), compile(*child, without_params)};
-    std::size_t slot = segment_hash(c.text.words, c.text.length) >> nodes_[at].shift;
+    const Text t = store(text);
+    const std::uint32_t below = compile(*child, without_params);
+    std::size_t slot = segment_hash(t.words, t.length) >> nodes_[at].shift;
     while (children_[table + slot].node != kNoNode) slot = (slot + 1) & (size - 1);
-    children_[table + slot] = c;
+    children_[table + slot] = Child{t.words, below, t.length};
+    child_texts_[table + slot] = t.pool;
   }
   return at;
 }
@@ -210,16 +213,18 @@ inline const Route* RouteIndex::match_static(const char* p, std::size_t length) 
   }
 }
 
-inline std::uint32_t RouteIndex::static_child(const Node& n, const Child* children, const char* pool,
+inline std::uint32_t RouteIndex::static_child(const Node& n, const Child* children,
+                                              const std::uint32_t* child_texts, const char* pool,
                                               const char* s, const char* e, const char* end) {
   if (n.children == kNoNode) return kNoNode;
   const auto length = static_cast<std::size_t>(e - s);
   const Words w = words_in_path(s, e, end);
-  const Child* table = children + n.children;
-  for (std::size_t i = segment_hash(w, length) >> n.shift;; i = (i + 1) & n.mask) {
-    const Child& c = table[i];
+  const std::size_t mask = ~std::uint64_t{0} >> n.shift;
+  for (std::size_t i = segment_hash(w, length) >> n.shift;; i = (i + 1) & mask) {
+    const Child& c = children[n.children + i];
     if (c.node == kNoNode) return kNoNode;
-    if (same_text(c.text.words, c.text.length, w, s, length, pool + c.text.pool)) return c.node;
+    if (c.length != length || c.words.first != w.first || c.words.last != w.last) continue;
+    if (length <= 16 || same_middle(s, pool + child_texts[n.children + i], length)) return c.node;
   }
 }
 
@@ -239,6 +244,7 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
 
   const Node* nodes = nodes_.data();
   const Child* children = children_.data();
+  const std::uint32_t* child_texts = child_texts_.data();
   const char* pool = pool_.data();
   std::uint32_t at = 0;
   const char* s = p + 1;
@@ -248,7 +254,7 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
     const char* e = segment_end(s, end);
     std::uint32_t next = kNoNode;
     if (stage == kStatic) {
-      next = static_child(n, children, pool, s, e, end);
+      next = static_child(n, children, child_texts, pool, s, e, end);
       if (next == kNoNode) {
         stage = kParam;
       } else if (n.param != kNoNode || n.catch_all != kNoNode) {
@@ -259,14 +265,15 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
       if (n.param != kNoNode && e != s) {  // a parameter is never empty
         if (n.catch_all != kNoNode) resume[pending++] = {at, kCatchAll, s, params.size()};
         next = n.param;
-        params.push(n.param_name, {s, static_cast<std::size_t>(e - s)});
+        params.push({pool + n.param_name, n.param_name_length}, {s, static_cast<std::size_t>(e - s)});
       } else {
         stage = kCatchAll;
       }
     }
     if (stage == kCatchAll && n.catch_all != kNoNode) {
-      params.push(n.catch_all_name, {s, static_cast<std::size_t>(end - s)});
-      return nodes[n.catch_all].route;
+      const Route* r = nodes[n.catch_all].route;
+      params.push(r->param_names.back(), {s, static_cast<std::size_t>(end - s)});
+      return r;
     }
     if (next != kNoNode) {
       if (e != end) {

@@ -51,21 +51,24 @@ class RouteIndex {
     std::uint32_t pool = 0;  // offset of all of it
     std::uint16_t length = 0;
   };
+  // A node in 32 bytes and a child's slot in 24, so that the tables of a
+  // route set like GitHub's take half the first-level data cache, not more
+  // than all of it.
   struct Node {
     const Route* route = nullptr;      // the route whose last segment this is
-    // Names of its parameter and catch-all children, kept here so taking a
-    // parameter reads nothing but this node.
-    std::string_view param_name;
-    std::string_view catch_all_name;
     std::uint32_t children = kNoNode;  // first slot of its static children's table
-    std::uint32_t mask = 0;            // that table's size - 1
     std::uint32_t param = kNoNode;
-    std::uint32_t catch_all = kNoNode;
-    unsigned shift = 63;  // slot = hash >> shift
+    std::uint32_t catch_all = kNoNode;  // its name: the last of its route's parameter names
+    // The parameter child's name in the pool, kept here so taking a
+    // parameter reads nothing but this node.
+    std::uint32_t param_name = 0;
+    std::uint16_t param_name_length = 0;
+    std::uint8_t shift = 63;  // table slot = hash >> shift; size = 2^(64 - shift)
   };
   struct Child {
-    Text text;                     // the segment, without slashes
+    Words words{};                 // the segment, without slashes
     std::uint32_t node = kNoNode;  // kNoNode: an empty slot
+    std::uint16_t length = 0;
   };
   struct StaticSlot {
     const Route* route = nullptr;  // nullptr: an empty slot
@@ -80,14 +83,17 @@ class RouteIndex {
   const Route* match_tree(const char* p, const char* end, Params& params) const;
   // Static, on plain pointers: stores into Params cannot alias the tables,
   // so their addresses stay in registers during a lookup.
-  static std::uint32_t static_child(const Node& n, const Child* children, const char* pool,
-                                    const char* s, const char* e, const char* end);
+  static std::uint32_t static_child(const Node& n, const Child* children, const std::uint32_t* child_texts,
+                                    const char* pool, const char* s, const char* e, const char* end);
 
   std::string pool_;  // all static text
   std::vector<StaticSlot> statics_;  // open addressing, a power of two
   unsigned static_shift_ = 63;
   std::vector<Node> nodes_;  // [0]: the root, before the first segment
   std::vector<Child> children_;  // every node's table, one after another
+  // Beside children_, slot for slot: where the text is in the pool, read
+  // only for segments over 16 bytes.
+  std::vector<std::uint32_t> child_texts_;
 };
 
 }  // namespace vigil::framework
