@@ -90,7 +90,8 @@ inline std::uint64_t segment_hash(Words w, std::size_t length) {
 }
 
 // Are the bytes of [p, p+len) and [text, text+len) between the first and
-// the last word equal (len > 16)? Whole words inside both ranges.
+// the last word equal (len > 16)? Whole words only, the last word covering
+// the rest: not same_bytes() on the middle, whose few-byte tail would loop.
 inline bool same_middle(const char* p, const char* text, std::size_t len) {
   for (std::size_t i = 8; i + 8 < len; i += 8) {
     if (load_word(p + i) != load_word(text + i)) return false;

@@ -26,6 +26,11 @@ struct RouteTree {
   Node root;  // before the first segment
 };
 
+// Is a pattern's segment a `:param` or a `*catchall`?
+inline bool is_wildcard(std::string_view segment) {
+  return !segment.empty() && (segment[0] == ':' || segment[0] == '*');
+}
+
 // Calls fn(segment) for each segment of a pattern after its leading '/'
 // ("/a//b/" has "a", "", "b", ""), until fn returns false.
 template <typename Fn>

@@ -74,7 +74,7 @@ std::optional<RouteError> check(const Node& root, Method method, std::string_vie
   const Node* n = &root;
   std::optional<RouteError> found;
   for_each_segment(pattern, [&](std::string_view segment) {
-    if (!segment.empty() && (segment[0] == ':' || segment[0] == '*')) {
+    if (is_wildcard(segment)) {
       const auto name = segment.substr(1);
       const Node* w = segment[0] == ':' ? n->param.get() : n->catch_all.get();
       if (w && w->name != name) {
@@ -96,7 +96,7 @@ std::optional<RouteError> check(const Node& root, Method method, std::string_vie
 void insert(Node& root, const Route& route) {
   Node* n = &root;
   for_each_segment(route.pattern, [&](std::string_view segment) {
-    if (!segment.empty() && (segment[0] == ':' || segment[0] == '*')) {
+    if (is_wildcard(segment)) {
       auto& slot = segment[0] == ':' ? n->param : n->catch_all;
       if (!slot) {
         slot = std::make_unique<Node>();
