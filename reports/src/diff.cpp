@@ -22,6 +22,7 @@ std::string to_string(ChangeStatus s) {
     case ChangeStatus::NotComparable: return "not comparable";
     case ChangeStatus::OnlyInBase: return "only in base";
     case ChangeStatus::OnlyInCurrent: return "only in current";
+    case ChangeStatus::Missing: return "missing";
   }
   return "unchanged";
 }
@@ -114,7 +115,8 @@ MetricChange compare_metric(const std::string& name, const Metric* base, const M
     return c;
   }
   if (!current) {
-    c.status = ChangeStatus::OnlyInBase;
+    const bool gated = c.better != Better::None && rule.gate;
+    c.status = gated ? ChangeStatus::Missing : ChangeStatus::OnlyInBase;
     return c;
   }
   if (!std::isfinite(*c.base) || !std::isfinite(*c.current)) {
@@ -160,9 +162,16 @@ DiffResult diff_reports(const Report& base, const Report& current, const DiffOpt
   for (const auto& name : names) {
     auto b = base.metrics.find(name);
     auto c = current.metrics.find(name);
-    d.metrics.push_back(compare_metric(name, b == base.metrics.end() ? nullptr : &b->second,
-                                       c == current.metrics.end() ? nullptr : &c->second,
-                                       options.thresholds.for_metric(name), options.alpha));
+    MetricChange change = compare_metric(name, b == base.metrics.end() ? nullptr : &b->second,
+                                         c == current.metrics.end() ? nullptr : &c->second,
+                                         options.thresholds.for_metric(name), options.alpha);
+    if (change.status == ChangeStatus::Missing) {
+      if (auto reason = options.thresholds.optional_reason(name)) {
+        change.status = ChangeStatus::OnlyInBase;
+        change.optional_reason = *reason;
+      }
+    }
+    d.metrics.push_back(std::move(change));
   }
   d.new_findings = findings_not_in(current.findings, base.findings);
   d.resolved_findings = findings_not_in(base.findings, current.findings);
@@ -179,6 +188,17 @@ Report diff_to_report(const DiffResult& d) {
   for (const auto& [name, m] : d.current.metrics) r.metrics[name] = m;
   r.series = d.current.series;
   for (const auto& c : d.metrics) {
+    if (c.status == ChangeStatus::Missing) {
+      Finding f;
+      f.kind = "missing-metric";
+      f.severity = Severity::Error;
+      f.message = fmt::format("{} is gated and in the baseline ({} {}) but missing from the current report", c.name,
+                              format_value(c.base), c.unit);
+      f.extra = {{"metric", c.name}};
+      if (c.base && std::isfinite(*c.base)) f.extra["base"] = *c.base;
+      r.add_finding(std::move(f));
+      continue;
+    }
     if (c.status != ChangeStatus::Regression) continue;
     Finding f;
     f.kind = "regression";
@@ -194,6 +214,7 @@ Report diff_to_report(const DiffResult& d) {
   for (const auto& f : d.new_findings) r.add_finding(f);
   r.set_metric("diff.regressions", d.count(ChangeStatus::Regression), "metrics", Better::Lower);
   r.set_metric("diff.improvements", d.count(ChangeStatus::Improvement), "metrics", Better::Higher);
+  r.set_metric("diff.missing", d.count(ChangeStatus::Missing), "metrics", Better::Lower);
   r.set_metric("diff.new_findings", static_cast<double>(d.new_findings.size()), "findings", Better::Lower);
   r.verdict = d.failed() ? Verdict::Fail : Verdict::Pass;
   return r;
@@ -214,9 +235,12 @@ std::string format_diff_text(const DiffResult& d) {
   out += fmt::format("  {:<{}}  {:>12}  {:>12}  {:>9}  {:>8}  {}\n", "metric", width, o.base_label,
                      o.current_label, "change", "p", "status");
   for (const auto& c : d.metrics) {
+    std::string status = to_string(c.status);
+    if (c.status == ChangeStatus::Missing) status += " (gated; mark it optional in the thresholds, with a reason, if it may be)";
+    if (!c.optional_reason.empty()) status += " (optional: " + c.optional_reason + ")";
     out += fmt::format("  {:<{}}  {:>12}  {:>12}  {:>9}  {:>8}  {}\n", c.name, width, format_value(c.base),
                        format_value(c.current), format_relative(c),
-                       c.p_value ? fmt::format("{:.3f}", *c.p_value) : "", to_string(c.status));
+                       c.p_value ? fmt::format("{:.3f}", *c.p_value) : "", status);
   }
   for (const auto& f : d.new_findings) {
     out += fmt::format("  new finding [{}] {}: {}\n", to_string(f.severity), f.kind, f.message);
@@ -224,10 +248,11 @@ std::string format_diff_text(const DiffResult& d) {
   for (const auto& f : d.resolved_findings) {
     out += fmt::format("  resolved finding [{}] {}: {}\n", to_string(f.severity), f.kind, f.message);
   }
-  out += fmt::format("{} regression(s), {} improvement(s), {} new finding(s) ({} error), {} resolved: {}\n",
-                     d.count(ChangeStatus::Regression), d.count(ChangeStatus::Improvement),
-                     d.new_findings.size(), d.new_error_findings(), d.resolved_findings.size(),
-                     d.failed() ? "FAIL" : "PASS");
+  const int missing = d.count(ChangeStatus::Missing);
+  out += fmt::format("{} regression(s), {}{} improvement(s), {} new finding(s) ({} error), {} resolved: {}\n",
+                     d.count(ChangeStatus::Regression), missing > 0 ? fmt::format("{} missing, ", missing) : "",
+                     d.count(ChangeStatus::Improvement), d.new_findings.size(), d.new_error_findings(),
+                     d.resolved_findings.size(), d.failed() ? "FAIL" : "PASS");
   return out;
 }
 

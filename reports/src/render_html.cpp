@@ -66,7 +66,8 @@ std::string findings_html(const std::vector<Finding>& findings) {
 }
 
 std::string status_class(ChangeStatus s) {
-  return s == ChangeStatus::Regression ? "regression" : s == ChangeStatus::Improvement ? "improvement" : "";
+  if (s == ChangeStatus::Regression || s == ChangeStatus::Missing) return "regression";
+  return s == ChangeStatus::Improvement ? "improvement" : "";
 }
 
 std::string change_color(const MetricChange& c) {
@@ -115,9 +116,10 @@ std::string render_html(const DiffResult& d) {
   std::string body = fmt::format("<h1>Vigil: {} → {}: <span class=\"{}\">{}</span></h1>\n",
                                  html_escape(o.base_label), html_escape(o.current_label), fail ? "fail" : "pass",
                                  fail ? "fail" : "pass");
-  body += fmt::format("<p>{} regression(s), {} improvement(s), {} within noise, {} new finding(s), {} resolved. "
-                      "α = {:g}.</p>\n",
-                      d.count(ChangeStatus::Regression), d.count(ChangeStatus::Improvement),
+  body += fmt::format("<p>{} regression(s), {} missing, {} improvement(s), {} within noise, {} new finding(s), "
+                      "{} resolved. α = {:g}.</p>\n",
+                      d.count(ChangeStatus::Regression), d.count(ChangeStatus::Missing),
+                      d.count(ChangeStatus::Improvement),
                       d.count(ChangeStatus::WithinNoise), d.new_findings.size(), d.resolved_findings.size(),
                       o.alpha);
   body += fmt::format("<p class=\"env\">{}: {}</p>", html_escape(o.base_label), html_escape(d.base_name)) +

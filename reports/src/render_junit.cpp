@@ -59,6 +59,12 @@ std::string render_junit(const DiffResult& d) {
   std::vector<Case> cases;
   for (const auto& c : d.metrics) {
     const bool gated = c.rule.gate && c.better != Better::None && c.base && c.current;
+    if (c.status == ChangeStatus::Missing) {
+      cases.push_back({c.name, fmt::format("missing: gated, {} {} in {}, absent from {}", format_value(c.base), c.unit,
+                                           d.options.base_label, d.options.current_label),
+                       ""});
+      continue;
+    }
     if (!gated) continue;
     Case tc{c.name, "", ""};
     tc.output = fmt::format("{} {} -> {} {} ({}) {}", d.options.base_label, format_value(c.base),

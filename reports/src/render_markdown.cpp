@@ -28,6 +28,9 @@ std::string status_cell(const MetricChange& c, bool before_after) {
     case ChangeStatus::Regression: return before_after ? "❌ worse" : "❌ regression";
     case ChangeStatus::Improvement: return before_after ? "✅ better" : "✅ improvement";
     case ChangeStatus::WithinNoise: return "〰 within noise";
+    case ChangeStatus::Missing: return "❌ missing (gated)";
+    case ChangeStatus::OnlyInBase:
+      return c.optional_reason.empty() ? to_string(c.status) : "only in base (optional: " + cell(c.optional_reason) + ")";
     default: return to_string(c.status);
   }
 }
@@ -77,9 +80,10 @@ std::string render_markdown(const DiffResult& d) {
   const bool before_after = o.base_label != "baseline" || o.current_label != "current";
   std::string md = fmt::format("### Vigil: {} → {}: {}\n\n", cell(o.base_label), cell(o.current_label),
                                d.failed() ? "❌ fail" : "✅ pass");
-  md += fmt::format("{} regression(s), {} improvement(s), {} within noise, {} new finding(s) ({} error), "
-                    "{} resolved · `{}` vs `{}`\n\n",
-                    d.count(ChangeStatus::Regression), d.count(ChangeStatus::Improvement),
+  md += fmt::format("{} regression(s), {} missing, {} improvement(s), {} within noise, {} new finding(s) "
+                    "({} error), {} resolved · `{}` vs `{}`\n\n",
+                    d.count(ChangeStatus::Regression), d.count(ChangeStatus::Missing),
+                    d.count(ChangeStatus::Improvement),
                     d.count(ChangeStatus::WithinNoise), d.new_findings.size(), d.new_error_findings(),
                     d.resolved_findings.size(), cell(d.base_name), cell(d.current_name));
   const std::string header = fmt::format("| metric | {} | {} | change | p | threshold | status |\n"
@@ -97,7 +101,7 @@ std::string render_markdown(const DiffResult& d) {
   int rest_count = 0;
   for (const auto& c : d.metrics) {
     const bool notable = c.status == ChangeStatus::Regression || c.status == ChangeStatus::Improvement ||
-                         c.status == ChangeStatus::WithinNoise;
+                         c.status == ChangeStatus::WithinNoise || c.status == ChangeStatus::Missing;
     if (notable) {
       moved += row(c);
     } else {

@@ -77,6 +77,21 @@ Thresholds Thresholds::load(const std::filesystem::path& path) {
       t.rules_.push_back(std::move(rule));
     }
   }
+  if (j.contains("optional")) {
+    if (!j["optional"].is_array()) throw ReportError(fmt::format("{}: optional: expected an array", file));
+    for (std::size_t i = 0; i < j["optional"].size(); ++i) {
+      const json& jo = j["optional"][i];
+      const std::string where = fmt::format("{}: optional[{}]", file, i);
+      if (!jo.is_object() || !jo.contains("metrics") || !jo["metrics"].is_string()) {
+        throw ReportError(fmt::format("{}: expected an object with a \"metrics\" glob", where));
+      }
+      // An optional metric without a reason is how a gate gets slipped.
+      if (!jo.contains("reason") || !jo["reason"].is_string() || jo["reason"].get<std::string>().empty()) {
+        throw ReportError(fmt::format("{}: an optional metric needs a \"reason\"", where));
+      }
+      t.optional_.push_back({jo["metrics"].get<std::string>(), jo["reason"].get<std::string>()});
+    }
+  }
   return t;
 }
 
@@ -85,6 +100,13 @@ const ThresholdRule& Thresholds::for_metric(const std::string& metric) const {
     if (::fnmatch(rule.pattern.c_str(), metric.c_str(), 0) == 0) return rule;
   }
   return default_;
+}
+
+std::optional<std::string> Thresholds::optional_reason(const std::string& metric) const {
+  for (const auto& o : optional_) {
+    if (::fnmatch(o.pattern.c_str(), metric.c_str(), 0) == 0) return o.reason;
+  }
+  return std::nullopt;
 }
 
 }  // namespace vigil::reports

@@ -79,14 +79,44 @@ TEST(Diff, TooFewSamplesFallBackToTheThreshold) {
   EXPECT_EQ(c.status, ChangeStatus::Regression);
 }
 
-TEST(Diff, OneSidedMetricsAreListedNotFailed) {
-  Report base = with_metric("old", 1, Better::Lower);
-  Report cur = with_metric("new", 1, Better::Lower);
-  const auto d = diff_reports(base, cur, DiffOptions{});
-  ASSERT_EQ(d.metrics.size(), 2u);
-  EXPECT_EQ(d.metrics[0].status, ChangeStatus::OnlyInCurrent);  // "new" sorts first
-  EXPECT_EQ(d.metrics[1].status, ChangeStatus::OnlyInBase);
+TEST(Diff, NewMetricsAreListedNotFailed) {
+  const auto d = diff_reports(make_report("test"), with_metric("new", 1, Better::Lower), DiffOptions{});
+  EXPECT_EQ(only(d).status, ChangeStatus::OnlyInCurrent);
   EXPECT_FALSE(d.failed());
+}
+
+TEST(Diff, AGatedMetricThatVanishesFailsTheGate) {
+  const auto d = diff_reports(with_metric("leak.unreachable_bytes", 0, Better::Lower), make_report("test"),
+                              DiffOptions{});
+  EXPECT_EQ(only(d).status, ChangeStatus::Missing);
+  EXPECT_TRUE(d.failed());
+  const Report r = diff_to_report(d);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].kind, "missing-metric");
+  EXPECT_NE(r.findings[0].message.find("leak.unreachable_bytes"), std::string::npos);
+  EXPECT_NE(format_diff_text(d).find("1 missing"), std::string::npos);
+}
+
+TEST(Diff, MetricsThatAreNotGatedMayVanish) {
+  DiffOptions o;
+  o.thresholds.add_rule(ThresholdRule{"*_ns", 0.05, 0, false, "noisy"});
+  EXPECT_FALSE(diff_reports(with_metric("x_ns", 1, Better::Lower), make_report("test"), o).failed());
+  EXPECT_FALSE(diff_reports(with_metric("n", 1, Better::None), make_report("test"), o).failed());
+}
+
+TEST(Diff, OptionalMetricsMayVanishWithTheirReason) {
+  DiffOptions o;
+  o.thresholds.add_optional({"bench.*R3.*", "measured only where libr3 is installed"});
+  const auto d = diff_reports(with_metric("bench.BM_RouteGithubAllR3.allocs_per_iter", 4.7, Better::Lower),
+                              make_report("test"), o);
+  EXPECT_EQ(only(d).status, ChangeStatus::OnlyInBase);
+  EXPECT_EQ(only(d).optional_reason, "measured only where libr3 is installed");
+  EXPECT_FALSE(d.failed());
+  EXPECT_NE(format_diff_text(d).find("optional: measured only where libr3"), std::string::npos);
+  // Optional is about presence only: when the metric is there, it is gated as usual.
+  EXPECT_TRUE(diff_reports(with_metric("bench.BM_RouteGithubAllR3.allocs_per_iter", 4.7, Better::Lower),
+                           with_metric("bench.BM_RouteGithubAllR3.allocs_per_iter", 9, Better::Lower), o)
+                  .failed());
 }
 
 TEST(Diff, NonFiniteValuesAreNotComparable) {

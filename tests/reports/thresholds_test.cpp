@@ -37,6 +37,19 @@ TEST(Thresholds, FirstMatchingGlobWins) {
   EXPECT_TRUE(t.for_metric("leak.bytes_per_cycle").gate);
 }
 
+TEST(Thresholds, OptionalMetricsNeedAReason) {
+  vigil::test::ScratchDir dir;
+  const Thresholds t = Thresholds::load(dir.write("o.json", R"({
+    "optional": [{"metrics": "leak.unreachable_*", "reason": "written only when the exit scan ran"}]})"));
+  EXPECT_EQ(t.optional_reason("leak.unreachable_bytes"), "written only when the exit scan ran");
+  EXPECT_FALSE(t.optional_reason("leak.bytes_per_cycle").has_value());
+  EXPECT_THROW(Thresholds::load(dir.write("n.json", R"({"optional": [{"metrics": "x"}]})")), ReportError);
+  EXPECT_THROW(Thresholds::load(dir.write("e.json", R"({"optional": [{"metrics": "x", "reason": ""}]})")),
+               ReportError);
+  EXPECT_THROW(Thresholds::load(dir.write("g.json", R"({"optional": [{"reason": "why"}]})")), ReportError);
+  EXPECT_THROW(Thresholds::load(dir.write("a.json", R"({"optional": {"metrics": "x"}})")), ReportError);
+}
+
 TEST(Thresholds, BadFilesAreReported) {
   vigil::test::ScratchDir dir;
   EXPECT_THROW(Thresholds::load(dir.path() / "none.json"), ReportError);

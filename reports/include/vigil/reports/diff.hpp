@@ -19,8 +19,9 @@ enum class ChangeStatus {
   WithinNoise,    // beyond threshold but not significant
   NotGated,       // no direction, or its rule says gate=false
   NotComparable,  // a value is not a number
-  OnlyInBase,
+  OnlyInBase,     // in the baseline only: not gated, or marked optional
   OnlyInCurrent,
+  Missing,        // a gated metric of the baseline the current report lacks: fails the gate
 };
 std::string to_string(ChangeStatus s);
 
@@ -34,6 +35,7 @@ struct MetricChange {
   bool test_too_small = false;    // samples too few for the test to reach alpha
   ChangeStatus status = ChangeStatus::Unchanged;
   ThresholdRule rule;
+  std::string optional_reason;  // why an OnlyInBase metric may be absent
   std::vector<double> base_samples, current_samples;
 };
 
@@ -54,10 +56,15 @@ struct DiffResult {
 
   int count(ChangeStatus s) const;
   int new_error_findings() const;
-  bool failed() const { return count(ChangeStatus::Regression) > 0 || new_error_findings() > 0; }
+  bool failed() const {
+    return count(ChangeStatus::Regression) > 0 || count(ChangeStatus::Missing) > 0 || new_error_findings() > 0;
+  }
 };
 
 DiffResult diff_reports(const Report& base, const Report& current, const DiffOptions& options);
+// A metric missing from one side is OnlyInCurrent, or, from the current
+// report, Missing when its rule gates it (OnlyInBase otherwise); diff_reports
+// turns Missing into OnlyInBase for metrics the thresholds mark optional.
 MetricChange compare_metric(const std::string& name, const Metric* base, const Metric* current,
                             const ThresholdRule& rule, double alpha);
 
