@@ -165,6 +165,11 @@ DiffResult diff_reports(const Report& base, const Report& current, const DiffOpt
     MetricChange change = compare_metric(name, b == base.metrics.end() ? nullptr : &b->second,
                                          c == current.metrics.end() ? nullptr : &c->second,
                                          options.thresholds.for_metric(name), options.alpha);
+    auto bb = base.breakdowns.find(name), cb = current.breakdowns.find(name);
+    if (bb != base.breakdowns.end() && cb != current.breakdowns.end() && change.base && change.current &&
+        *change.base != *change.current) {
+      change.moved_parts = largest_part_changes(bb->second, cb->second, options.parts_shown);
+    }
     if (change.status == ChangeStatus::Missing) {
       if (auto reason = options.thresholds.optional_reason(name)) {
         change.status = ChangeStatus::OnlyInBase;
@@ -207,6 +212,14 @@ Report diff_to_report(const DiffResult& d) {
                             format_value(c.base), format_value(c.current), c.unit, c.relative * 100,
                             c.rule.relative * 100);
     f.extra = {{"metric", c.name}, {"base", *c.base}, {"current", *c.current}};
+    if (!c.moved_parts.empty()) {
+      f.message += "; largest changes: " + format_moved_parts(c.moved_parts);
+      nlohmann::json where = nlohmann::json::array();
+      for (const auto& p : c.moved_parts) {
+        where.push_back({{"name", p.name}, {"module", p.module}, {"base", p.base}, {"current", p.current}});
+      }
+      f.extra["where"] = std::move(where);
+    }
     if (std::isfinite(c.relative)) f.extra["relative"] = c.relative;
     if (c.p_value) f.extra["p_value"] = *c.p_value;
     r.add_finding(std::move(f));
@@ -218,6 +231,12 @@ Report diff_to_report(const DiffResult& d) {
   r.set_metric("diff.new_findings", static_cast<double>(d.new_findings.size()), "findings", Better::Lower);
   r.verdict = d.failed() ? Verdict::Fail : Verdict::Pass;
   return r;
+}
+
+std::string format_moved_parts(const std::vector<PartChange>& parts) {
+  std::string text;
+  for (const auto& p : parts) text += (text.empty() ? "" : ", ") + format_part_change(p);
+  return text;
 }
 
 std::string format_relative(const MetricChange& c) {
@@ -241,6 +260,8 @@ std::string format_diff_text(const DiffResult& d) {
     out += fmt::format("  {:<{}}  {:>12}  {:>12}  {:>9}  {:>8}  {}\n", c.name, width, format_value(c.base),
                        format_value(c.current), format_relative(c),
                        c.p_value ? fmt::format("{:.3f}", *c.p_value) : "", status);
+    const bool notable = c.status == ChangeStatus::Regression || c.status == ChangeStatus::Improvement;
+    if (notable && !c.moved_parts.empty()) out += "    where it went: " + format_moved_parts(c.moved_parts) + "\n";
   }
   for (const auto& f : d.new_findings) {
     out += fmt::format("  new finding [{}] {}: {}\n", to_string(f.severity), f.kind, f.message);

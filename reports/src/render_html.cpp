@@ -155,6 +155,15 @@ std::string render_html(const DiffResult& d) {
         status_class(c.status), to_string(c.status));
   }
   body += "</table>\n";
+  std::string where;
+  for (const auto& c : d.metrics) {
+    if (c.moved_parts.empty() || (c.status != ChangeStatus::Regression && c.status != ChangeStatus::Improvement)) {
+      continue;
+    }
+    where += fmt::format("<li>{} ({}): {}</li>\n", html_escape(c.name), html_escape(c.unit),
+                         html_escape(format_moved_parts(c.moved_parts)));
+  }
+  if (!where.empty()) body += "<h2>Where it went</h2>\n<ul>\n" + where + "</ul>\n";
 
   // Before and after of every comparable metric, regressions first.
   body += fmt::format("<h2>{} and {} per metric</h2>\n<div class=\"charts\">\n", html_escape(o.base_label),

@@ -115,6 +115,18 @@ std::string render_markdown(const DiffResult& d) {
                       rest_count);
     md += header + rest + "\n</details>\n\n";
   }
+  std::string where;
+  for (const auto& c : d.metrics) {
+    if (c.moved_parts.empty() || (c.status != ChangeStatus::Regression && c.status != ChangeStatus::Improvement)) {
+      continue;
+    }
+    where += fmt::format("- `{}` ({}):", cell(c.name), cell(c.unit));
+    for (const auto& p : c.moved_parts) {
+      where += fmt::format(" {:+.1f} `{}`{};", p.delta(), cell(p.name), p.module.empty() ? "" : " (" + cell(p.module) + ")");
+    }
+    where.back() = '\n';
+  }
+  if (!where.empty()) md += "**Where it went** (the parts that moved most)\n\n" + where + "\n";
   if (!d.new_findings.empty()) {
     md += fmt::format("**New findings in {} ({})**\n\n", cell(o.current_label), d.new_findings.size());
     for (const auto& f : d.new_findings) md += finding_line(f);

@@ -186,6 +186,25 @@ void check_finding(const std::string& path, const json& f) {
   if (f.contains("extra")) expect(f["extra"].is_object(), path + ".extra", "an object", f["extra"]);
 }
 
+void check_breakdowns(const json& b) {
+  expect(b.is_object(), "breakdowns", "an object", b);
+  for (const auto& [name, bd] : b.items()) {
+    const std::string path = "breakdowns." + name;
+    expect(bd.is_object(), path, "an object", bd);
+    check_string(bd, path, "by", true);
+    const auto& entries = require(bd, path, "entries");
+    expect(entries.is_array(), path + ".entries", "an array", entries);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const std::string ep = fmt::format("{}.entries[{}]", path, i);
+      expect(entries[i].is_object(), ep, "an object", entries[i]);
+      check_string(entries[i], ep, "name", true);
+      check_string(entries[i], ep, "module", false);
+      check_string(entries[i], ep, "file", false);
+      expect(is_number_or_null(require(entries[i], ep, "value")), ep + ".value", "a number", entries[i]["value"]);
+    }
+  }
+}
+
 void check_report(const json& j) {
   expect(j.is_object(), "report", "a JSON object", j);
   const auto& schema = require(j, "report", "schema");
@@ -209,6 +228,7 @@ void check_report(const json& j) {
     check_finding(fmt::format("findings[{}]", i), findings[i]);
   }
   check_enum(require(j, "report", "verdict"), "verdict", {"pass", "fail"});
+  if (j.contains("breakdowns")) check_breakdowns(j["breakdowns"]);
 }
 
 Better parse_better(const std::string& s) {
@@ -255,6 +275,20 @@ json to_json(const Report& r) {
   j["findings"] = json::array();
   for (const auto& f : r.findings) j["findings"].push_back(finding_to_json(f));
   j["verdict"] = to_string(r.verdict);
+  if (!r.breakdowns.empty()) {
+    json& b = j["breakdowns"] = json::object();
+    for (const auto& [name, bd] : r.breakdowns) {
+      json entries = json::array();
+      for (const auto& e : bd.entries) {
+        json je = {{"name", e.name}};
+        if (!e.module.empty()) je["module"] = e.module;
+        if (!e.file.empty()) je["file"] = e.file;
+        je["value"] = number(e.value);
+        entries.push_back(std::move(je));
+      }
+      b[name] = {{"by", bd.by}, {"entries", std::move(entries)}};
+    }
+  }
   return j;
 }
 
@@ -324,6 +358,17 @@ Report from_json(const json& j) {
     r.findings.push_back(std::move(f));
   }
   r.verdict = j["verdict"].get<std::string>() == "pass" ? Verdict::Pass : Verdict::Fail;
+  if (j.contains("breakdowns")) {
+    for (const auto& [name, jb] : j["breakdowns"].items()) {
+      Breakdown bd;
+      bd.by = jb["by"].get<std::string>();
+      for (const auto& je : jb["entries"]) {
+        bd.entries.push_back({je["name"].get<std::string>(), string_or_empty(je, "module"),
+                              string_or_empty(je, "file"), read_number(je["value"])});
+      }
+      r.breakdowns.emplace(name, std::move(bd));
+    }
+  }
   return r;
 }
 

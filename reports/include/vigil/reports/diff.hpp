@@ -37,10 +37,14 @@ struct MetricChange {
   ThresholdRule rule;
   std::string optional_reason;  // why an OnlyInBase metric may be absent
   std::vector<double> base_samples, current_samples;
+  // Where the change went, when both reports break the metric down (e.g.
+  // instructions by function): the parts that moved most.
+  std::vector<PartChange> moved_parts;
 };
 
 struct DiffOptions {
   Thresholds thresholds;
+  std::size_t parts_shown = 5;  // of each metric's breakdown
   double alpha = 0.05;
   std::string base_label = "baseline";
   std::string current_label = "current";
@@ -71,6 +75,9 @@ MetricChange compare_metric(const std::string& name, const Metric* base, const M
 // The diff as a vigil.report/1 report (tool "report-diff"): the current
 // metrics, a finding per regression plus the new findings, and the verdict.
 Report diff_to_report(const DiffResult& d);
+
+// "+180.0 malloc (libc.so.6), -12.0 f (app)": where a metric's change went.
+std::string format_moved_parts(const std::vector<PartChange>& parts);
 
 // "+12.3%", "+inf%", or "" when not comparable.
 std::string format_relative(const MetricChange& c);

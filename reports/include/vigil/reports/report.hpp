@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vigil/reports/breakdown.hpp"
+
 namespace vigil::reports {
 
 inline constexpr const char* kSchema = "vigil.report/1";
@@ -80,6 +82,9 @@ struct Report {
   std::map<std::string, Series> series;
   std::vector<Finding> findings;
   Verdict verdict = Verdict::Pass;
+  // Optional: metric name -> where its value went (e.g. instructions by
+  // function); written as "breakdowns" only when not empty.
+  std::map<std::string, Breakdown> breakdowns;
 
   // Convenience setters used by tools.
   void set_metric(const std::string& name, double value, std::string unit, Better better,

@@ -1,0 +1,42 @@
+#include "vigil/reports/breakdown.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace vigil::reports {
+
+std::vector<PartChange> largest_part_changes(const Breakdown& base, const Breakdown& current, std::size_t most) {
+  std::map<std::pair<std::string, std::string>, PartChange> parts;
+  for (const auto& e : base.entries) {
+    auto& p = parts[{e.name, e.module}];
+    p.name = e.name;
+    p.module = e.module;
+    p.base += e.value;
+  }
+  for (const auto& e : current.entries) {
+    auto& p = parts[{e.name, e.module}];
+    p.name = e.name;
+    p.module = e.module;
+    p.current += e.value;
+  }
+  std::vector<PartChange> moved;
+  for (auto& [key, p] : parts) {
+    if (p.delta() != 0) moved.push_back(std::move(p));
+  }
+  std::stable_sort(moved.begin(), moved.end(),
+                   [](const PartChange& a, const PartChange& b) { return std::abs(a.delta()) > std::abs(b.delta()); });
+  if (moved.size() > most) moved.resize(most);
+  return moved;
+}
+
+std::string format_part_change(const PartChange& c) {
+  std::string text = fmt::format("{:+.1f} {}", c.delta(), c.name);
+  if (!c.module.empty()) text += fmt::format(" ({})", c.module);
+  return text;
+}
+
+}  // namespace vigil::reports

@@ -1,0 +1,80 @@
+// vigil-count: instructions, cache misses and estimated cycles per iteration
+// of a Google Benchmark binary's measured loops (or per execution of the
+// regions a program marks with <vigil/count.h>), under Valgrind: counts that
+// do not move with load, for a CI gate.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "vigil/profilers/benchmark_count.hpp"
+#include "vigil/profilers/count_report.hpp"
+#include "vigil/profilers/region_count.hpp"
+#include "vigil/reports/progress.hpp"
+#include "vigil/reports/tool_cli.hpp"
+
+namespace pr = vigil::profilers;
+namespace rp = vigil::reports;
+
+int main(int argc, char** argv) {
+  constexpr const char* kTool = "vigil-count";
+  CLI::App app{
+      "vigil-count: what one iteration of each benchmark of a Google Benchmark binary costs, counted under "
+      "Valgrind (vigil-count [options] -- BENCH [ARGS...]); with --regions, what each region a program marks "
+      "with <vigil/count.h> costs (vigil-count --regions [options] -- PROG [ARGS...])."};
+  pr::CountOptions options;
+  bool regions = false;
+  unsigned timeout = 600;
+  std::size_t functions = 0;
+  std::string json_path;
+  app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
+  app.add_option("--filter", options.filter, "regex: count only the benchmarks it matches (default: all)");
+  app.add_option("--iterations", options.iterations,
+                 "iterations of the run counted, a power of ten (10..100000000); a run of a tenth as many is "
+                 "subtracted from it")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{10}, std::uint64_t{100'000'000}));
+  app.add_option("--jobs", options.jobs, "benchmarks counted at once (1..64)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  app.add_option("--timeout", timeout, "seconds one benchmark (or the program) may take under Valgrind (1..86400)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 86'400u));
+  app.add_option("--env", options.environment,
+                 "NAME=VALUE in the benchmark's environment (repeatable); nothing else is passed on");
+  app.add_option("--functions", functions, "functions shown per benchmark in the summary, largest first (0..50)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{50}));
+  app.add_flag("--regions", regions, "count the regions the program marks with <vigil/count.h> instead");
+  app.add_option("command", options.command, "BENCH [ARGS...] (after --)");
+  if (auto exit = rp::parse_command_line(app, argc, argv, kTool, "(see --help)")) return *exit;
+  options.timeout = std::chrono::seconds(timeout);
+  for (const auto& e : options.environment) {
+    if (e.find('=') == std::string::npos || e.front() == '=') {
+      return rp::bad_input(kTool, fmt::format("--env: expected NAME=VALUE, got \"{}\"", e));
+    }
+  }
+
+  try {
+    if (regions) {
+      if (!options.filter.empty()) return rp::bad_input(kTool, "--filter: benchmarks only, not with --regions");
+      const pr::RegionOptions region_options{options.command, options.timeout, options.environment};
+      const pr::RegionResult result = pr::count_regions(region_options);
+      fmt::print("{}", pr::format_region_summary(result, functions));
+      return rp::write_report_and_exit_code(pr::region_report(region_options, result), json_path, kTool);
+    }
+    pr::check_iterations(options.iterations);
+    rp::ProgressBar bar("count", 1000);
+    const pr::CountResult result = pr::count_benchmarks(options, [&](std::size_t done, std::size_t total) {
+      bar.update(total == 0 ? 1000 : done * 1000 / total);
+    });
+    bar.finish();
+    fmt::print("{}", pr::format_count_summary(result, functions));
+    return rp::write_report_and_exit_code(pr::count_report(options, result), json_path, kTool);
+  } catch (const pr::CountError& e) {
+    return rp::bad_input(kTool, e.what());
+  }
+}
