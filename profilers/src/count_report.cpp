@@ -54,6 +54,14 @@ rp::Report count_report(const CountOptions& o, const CountResult& result) {
 
 namespace {
 
+// A figure with `decimals` decimals; a difference of two runs may leave
+// -0.001, which reads as the 0 it is.
+std::string figure(double v, int decimals) {
+  std::string text = fmt::format("{:.{}f}", v, decimals);
+  if (text.find_first_of("123456789") == std::string::npos && text.front() == '-') text.erase(0, 1);
+  return text;
+}
+
 struct SummaryLine {
   const std::string& name;
   const EventCounts& counts;
@@ -70,12 +78,13 @@ std::string format_table(const std::string& first_header, const std::string& las
                                 last_header);
   for (const auto& l : lines) {
     const EventCounts& c = l.counts;
-    out += fmt::format("{:<{}}  {:>13.1f}  {:>11.1f}  {:>11.1f}  {:>9.2f}  {:>9.2f}  {:>13.1f}  {}\n", l.name, width,
-                       c[Event::Ir], c[Event::Dr], c[Event::Dw], c.l1_misses(), c.ll_misses(), c.estimated_cycles(),
+    out += fmt::format("{:<{}}  {:>13}  {:>11}  {:>11}  {:>9}  {:>9}  {:>13}  {}\n", l.name, width,
+                       figure(c[Event::Ir], 1), figure(c[Event::Dr], 1), figure(c[Event::Dw], 1),
+                       figure(c.l1_misses(), 2), figure(c.ll_misses(), 2), figure(c.estimated_cycles(), 1),
                        l.last_column);
     for (std::size_t i = 0; i < std::min(top_functions, l.functions.size()); ++i) {
       const auto& f = l.functions[i];
-      out += fmt::format("    {:>10.1f}  {} ({})\n", f.instructions, f.function, f.module);
+      out += fmt::format("    {:>10}  {} ({})\n", figure(f.instructions, 1), f.function, f.module);
     }
   }
   return out;

@@ -3,22 +3,23 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <utility>
 
 #include <fmt/format.h>
 
 namespace vigil::reports {
 
 std::vector<PartChange> largest_part_changes(const Breakdown& base, const Breakdown& current, std::size_t most) {
-  std::map<std::pair<std::string, std::string>, PartChange> parts;
+  // Matched by name alone: a binary built twice may differ in file name
+  // (before/after builds), and its functions are still the same.
+  std::map<std::string, PartChange> parts;
   for (const auto& e : base.entries) {
-    auto& p = parts[{e.name, e.module}];
+    auto& p = parts[e.name];
     p.name = e.name;
     p.module = e.module;
     p.base += e.value;
   }
   for (const auto& e : current.entries) {
-    auto& p = parts[{e.name, e.module}];
+    auto& p = parts[e.name];
     p.name = e.name;
     p.module = e.module;
     p.current += e.value;

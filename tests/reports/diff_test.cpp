@@ -119,6 +119,30 @@ TEST(Diff, OptionalMetricsMayVanishWithTheirReason) {
                   .failed());
 }
 
+Report with_breakdown(double f, double g, double h) {
+  Report r = with_metric("count.BM_X.instructions", f + g + h, Better::Lower);
+  Breakdown b{"function", {{"f()", "app", "", f}, {"g()", "app", "", g}}};
+  if (h != 0) b.entries.push_back({"h()", "libc.so.6", "", h});
+  r.breakdowns["count.BM_X.instructions"] = b;
+  return r;
+}
+
+TEST(Diff, ARegressionNamesWhereItWent) {
+  const auto d = diff_reports(with_breakdown(100, 50, 0), with_breakdown(100, 80, 5), DiffOptions{});
+  const auto& c = only(d);
+  EXPECT_EQ(c.status, ChangeStatus::Regression);
+  ASSERT_EQ(c.moved_parts.size(), 2u);  // f() did not move
+  EXPECT_EQ(c.moved_parts[0].name, "g()");
+  EXPECT_DOUBLE_EQ(c.moved_parts[0].delta(), 30);
+  EXPECT_EQ(c.moved_parts[1].name, "h()");
+  EXPECT_NE(format_diff_text(d).find("where it went: +30.0 g() (app), +5.0 h() (libc.so.6)"), std::string::npos)
+      << format_diff_text(d);
+  const Report r = diff_to_report(d);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_NE(r.findings[0].message.find("largest changes: +30.0 g()"), std::string::npos) << r.findings[0].message;
+  EXPECT_EQ(r.findings[0].extra["where"][0]["name"], "g()");
+}
+
 TEST(Diff, NonFiniteValuesAreNotComparable) {
   const auto c = only(diff_reports(with_metric("t", std::nan(""), Better::Lower), with_metric("t", 5, Better::Lower),
                                    DiffOptions{}));

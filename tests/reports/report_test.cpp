@@ -167,5 +167,25 @@ TEST(ReportFile, FailedWriteLeavesOldFileAndNoTemporary) {
   EXPECT_EQ(entries, 2);  // r.json and blocked/
 }
 
+TEST(Report, BreakdownsAreOptionalAndChecked) {
+  Report r = sample_report();
+  EXPECT_FALSE(to_json(r).contains("breakdowns"));  // absent unless written
+  r.breakdowns["count.BM_X.instructions"] = Breakdown{"function", {{"f()", "app", "app.cpp", 12.5}, {"g()", "", "", 1}}};
+  const json j = to_json(r);
+  EXPECT_FALSE(validate(j).has_value());
+  const Report back = from_json(j);
+  const auto& entries = back.breakdowns.at("count.BM_X.instructions").entries;
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].file, "app.cpp");
+  EXPECT_DOUBLE_EQ(entries[0].value, 12.5);
+  EXPECT_EQ(entries[1].module, "");
+  json bad = j;
+  bad["breakdowns"]["count.BM_X.instructions"]["entries"][0].erase("value");
+  EXPECT_NE(validate(bad)->find("breakdowns.count.BM_X.instructions.entries[0]"), std::string::npos);
+  bad = j;
+  bad["breakdowns"] = json::array();
+  EXPECT_TRUE(validate(bad).has_value());
+}
+
 }  // namespace
 }  // namespace vigil::reports

@@ -27,8 +27,9 @@ struct PartChange {
   double delta() const { return current - base; }
 };
 
-// The parts that moved, matched by name and module, largest |change| first;
-// at most `most` of them, none that did not move.
+// The parts that moved, matched by name (the module shown is the current
+// one's), largest |change| first; at most `most` of them, none that did not
+// move.
 std::vector<PartChange> largest_part_changes(const Breakdown& base, const Breakdown& current, std::size_t most);
 
 // "+180.0 malloc (libc.so.6)".
