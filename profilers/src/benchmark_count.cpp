@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -24,10 +23,6 @@ namespace fs = std::filesystem;
 // ten while a run takes under a tenth of it.
 constexpr const char* kMinTime = "100000";
 constexpr std::chrono::seconds kListTimeout{60};
-// Functions whose own instructions per iteration are smaller are left out of
-// the breakdown, and at most this many are kept.
-constexpr double kSmallestShare = 0.005;
-constexpr std::size_t kMostFunctions = 50;
 
 struct Bench {
   fs::path binary;  // absolute
@@ -233,30 +228,12 @@ BenchmarkCount per_iteration(const std::string& name, const std::vector<LoopRun>
   b.per_iteration = cost / iterations;
 
   // Own instructions per function: the counted run's less the base run's.
-  std::map<std::pair<std::string, std::string>, FunctionShare> shares;
-  auto add = [&](const LoopRun& run, double sign) {
-    for (int part : run.parts) {
-      for (const auto& f : dump_with_functions(part).functions) {
-        auto& s = shares[{f.object, f.function}];
-        if (s.function.empty()) {
-          s.function = f.function;
-          s.module = fs::path(f.object).filename().string();
-          s.file = f.file;
-        }
-        s.instructions += sign * f.self[Event::Ir];
-      }
-    }
-  };
-  add(counted, 1);
-  if (choice.base) add(runs[*choice.base], -1);
-  for (auto& [key, s] : shares) {
-    s.instructions /= iterations;
-    if (std::abs(s.instructions) >= kSmallestShare) b.functions.push_back(std::move(s));
+  FunctionTally tally;
+  for (int part : counted.parts) tally.add(dump_with_functions(part));
+  if (choice.base) {
+    for (int part : runs[*choice.base].parts) tally.add(dump_with_functions(part), -1);
   }
-  std::stable_sort(b.functions.begin(), b.functions.end(), [](const FunctionShare& x, const FunctionShare& y) {
-    return std::abs(x.instructions) > std::abs(y.instructions);
-  });
-  if (b.functions.size() > kMostFunctions) b.functions.resize(kMostFunctions);
+  b.functions = tally.shares(iterations);
   return b;
 }
 

@@ -1,26 +1,20 @@
 #include "vigil/profilers/region_count.hpp"
 
-#include <algorithm>
-#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "callgrind_run.hpp"
 #include "vigil/profilers/fixed_run.hpp"
+#include "vigil/profilers/function_shares.hpp"
 
 namespace vigil::profilers {
-
-namespace {
-constexpr double kSmallestShare = 0.005;
-constexpr std::size_t kMostFunctions = 50;
-}  // namespace
 
 std::vector<RegionCount> regions_from_dumps(const std::vector<CallgrindDump>& dumps) {
   struct Sum {
     std::uint64_t executions = 0;
     EventCounts counts;
-    std::map<std::pair<std::string, std::string>, FunctionShare> functions;
+    FunctionTally functions;
   };
   std::map<std::string, Sum> sums;
   for (const auto& d : dumps) {
@@ -28,27 +22,12 @@ std::vector<RegionCount> regions_from_dumps(const std::vector<CallgrindDump>& du
     Sum& s = sums[d.trigger.substr(kRegionTrigger.size())];
     ++s.executions;
     s.counts += d.totals;
-    for (const auto& f : d.functions) {
-      auto& share = s.functions[{f.object, f.function}];
-      if (share.function.empty()) {
-        share.function = f.function;
-        share.module = std::filesystem::path(f.object).filename().string();
-        share.file = f.file;
-      }
-      share.instructions += f.self[Event::Ir];
-    }
+    s.functions.add(d);
   }
   std::vector<RegionCount> regions;
-  for (auto& [name, s] : sums) {
-    RegionCount r{name, s.executions, s.counts / static_cast<double>(s.executions), {}};
-    for (auto& [key, share] : s.functions) {
-      share.instructions /= static_cast<double>(s.executions);
-      if (std::abs(share.instructions) >= kSmallestShare) r.functions.push_back(std::move(share));
-    }
-    std::stable_sort(r.functions.begin(), r.functions.end(),
-                     [](const FunctionShare& a, const FunctionShare& b) { return a.instructions > b.instructions; });
-    if (r.functions.size() > kMostFunctions) r.functions.resize(kMostFunctions);
-    regions.push_back(std::move(r));
+  for (const auto& [name, s] : sums) {
+    const auto n = static_cast<double>(s.executions);
+    regions.push_back({name, s.executions, s.counts / n, s.functions.shares(n)});
   }
   return regions;
 }

@@ -30,6 +30,7 @@
 
 #include "vigil/profilers/callgrind_dump.hpp"
 #include "vigil/profilers/event_counts.hpp"
+#include "vigil/profilers/function_shares.hpp"
 
 namespace vigil::profilers {
 
@@ -58,13 +59,6 @@ struct CountOptions {
 
 // Throws CountError when `iterations` is not a power of ten from 10 to 10^8.
 void check_iterations(std::uint64_t iterations);
-
-struct FunctionShare {
-  std::string function;  // as Callgrind names it
-  std::string module;    // file name of the binary or library
-  std::string file;      // source file, when known
-  double instructions = 0;  // its own instructions per iteration
-};
 
 struct BenchmarkCount {
   std::string name;
