@@ -119,7 +119,7 @@ BenchmarkCount count_one(const Bench& bench, const std::string& name, const Coun
     return true;
   };
   const FixedRunResult r = run_fixed(run);
-  if (r.timed_out) throw CountError(fmt::format("{}: {}", name, r.describe(o.timeout)));
+  if (r.timed_out || r.interrupted) throw CountError(fmt::format("{}: {}", name, r.describe(o.timeout)));
   if (!r.stopped && !(r.exited && r.exit_code == 0)) {
     throw CountError(detail::with_last_message(fmt::format("{}: {} under valgrind", name, r.describe(o.timeout)), r));
   }

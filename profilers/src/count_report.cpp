@@ -84,7 +84,7 @@ std::string format_table(const std::string& first_header, const std::string& las
                        l.last_column);
     for (std::size_t i = 0; i < std::min(top_functions, l.functions.size()); ++i) {
       const auto& f = l.functions[i];
-      out += fmt::format("    {:>10}  {} ({})\n", figure(f.instructions, 1), f.function, f.module);
+      out += fmt::format("    {:>10}  {} ({})\n", figure(f.instructions, 1), rp::short_name(f.function), f.module);
     }
   }
   return out;

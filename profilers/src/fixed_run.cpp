@@ -4,9 +4,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +20,10 @@ namespace vigil::profilers {
 namespace {
 
 constexpr std::size_t kTailLines = 20;
+constexpr int kPollMs = 200;
+
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 class Fd {
  public:
@@ -37,7 +43,10 @@ class Fd {
 
 }  // namespace
 
+void interrupt_fixed_runs() noexcept { g_interrupted.store(true); }
+
 std::string FixedRunResult::describe(std::chrono::seconds timeout) const {
+  if (interrupted) return "interrupted";
   if (timed_out) return fmt::format("no result after {} s", timeout.count());
   if (stopped) return "stopped";
   if (exited) return fmt::format("exit code {}", exit_code);
@@ -60,6 +69,12 @@ std::filesystem::path find_on_path(std::string_view name) {
 
 FixedRunResult run_fixed(const FixedRunOptions& options) {
   if (options.argv.empty()) throw FixedRunError("no program to run");
+  if (g_interrupted.load()) {
+    FixedRunResult r;
+    r.interrupted = true;
+    return r;
+  }
+  const pid_t parent = ::getpid();
   // Everything the child needs is built before fork: after fork only
   // async-signal-safe calls are allowed (the caller may run several of these
   // from threads).
@@ -85,7 +100,9 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
     ::dup2(in.get(), STDIN_FILENO);
     ::dup2(out.get(), STDOUT_FILENO);
     ::dup2(err_write.get(), STDERR_FILENO);
-    ::setpgid(0, 0);  // its own group: stopping it stops what it started
+    // Dies with the caller (even a SIGKILLed one), and not after it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
     // Lay out the address space the same way on every run.
     ::personality(ADDR_NO_RANDOMIZE);
     ::execve(args[0], args.data(), envp.data());
@@ -111,10 +128,7 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
   std::deque<std::string> tail;
   std::string pending;
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  auto stop = [&] {
-    ::kill(-pid, SIGKILL);
-    ::kill(pid, SIGKILL);
-  };
+  auto stop = [&] { ::kill(pid, SIGKILL); };
   auto take_line = [&](std::string line) {
     if (!result.stopped && options.on_stderr_line && !options.on_stderr_line(line)) {
       result.stopped = true;
@@ -125,13 +139,13 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
   };
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
+    if (left.count() <= 0 || g_interrupted.load()) {
+      (left.count() <= 0 ? result.timed_out : result.interrupted) = true;
       stop();
       break;
     }
     pollfd p{err_read.get(), POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), kPollMs)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) continue;
     char buffer[4096];
@@ -153,15 +167,16 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
   for (;;) {
     w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid || (w < 0 && errno != EINTR)) break;
-    if (w == 0 && !result.timed_out && std::chrono::steady_clock::now() > deadline) {
-      result.timed_out = true;
+    if (w == 0 && !result.timed_out && !result.interrupted &&
+        (std::chrono::steady_clock::now() > deadline || g_interrupted.load())) {
+      (g_interrupted.load() ? result.interrupted : result.timed_out) = true;
       stop();
     }
     if (w == 0) ::usleep(10'000);
   }
   if (w == pid) {
     if (WIFEXITED(status)) {
-      result.exited = !result.stopped && !result.timed_out;
+      result.exited = !result.stopped && !result.timed_out && !result.interrupted;
       result.exit_code = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status)) {
       result.signal = WTERMSIG(status);

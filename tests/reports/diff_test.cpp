@@ -143,6 +143,17 @@ TEST(Diff, ARegressionNamesWhereItWent) {
   EXPECT_EQ(r.findings[0].extra["where"][0]["name"], "g()");
 }
 
+TEST(Breakdown, ShortNamesForTerminals) {
+  EXPECT_EQ(short_name("void fmt::v9::detail::vformat_to<char>(fmt::v9::detail::buffer<char>&, "
+                       "fmt::v9::basic_string_view<char>, fmt::v9::basic_format_args<fmt::v9::basic_format_context<"
+                       "fmt::v9::appender, char> >, fmt::v9::detail::locale_ref)"),
+            "void fmt::v9::detail::vformat_to<char>(...)");
+  EXPECT_EQ(short_name("(anonymous namespace)::BM_Sum(benchmark::State&)"),
+            "(anonymous namespace)::BM_Sum(benchmark::State&)");
+  EXPECT_EQ(short_name("bool operator<(A const&, B const&)"), "bool operator<(A const&, B const&)");
+  EXPECT_EQ(short_name("f(g(int)"), "f(g(int)");
+}
+
 TEST(Diff, NonFiniteValuesAreNotComparable) {
   const auto c = only(diff_reports(with_metric("t", std::nan(""), Better::Lower), with_metric("t", 5, Better::Lower),
                                    DiffOptions{}));

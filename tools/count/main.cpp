@@ -3,6 +3,8 @@
 // regions a program marks with <vigil/count.h>), under Valgrind: counts that
 // do not move with load, for a CI gate.
 
+#include <signal.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,12 +14,28 @@
 
 #include "vigil/profilers/benchmark_count.hpp"
 #include "vigil/profilers/count_report.hpp"
+#include "vigil/profilers/fixed_run.hpp"
 #include "vigil/profilers/region_count.hpp"
 #include "vigil/reports/progress.hpp"
 #include "vigil/reports/tool_cli.hpp"
 
 namespace pr = vigil::profilers;
 namespace rp = vigil::reports;
+
+namespace {
+
+// Ctrl-C, SIGTERM (e.g. from timeout(1)): stop the programs under Valgrind,
+// remove the run folders, exit 2 with one line.
+void on_signal(int) { pr::interrupt_fixed_runs(); }
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   constexpr const char* kTool = "vigil-count";
@@ -58,6 +76,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  install_signal_handlers();
   try {
     if (regions) {
       if (!options.filter.empty()) return rp::bad_input(kTool, "--filter: benchmarks only, not with --regions");

@@ -4,6 +4,7 @@
 // moved most and a regression points at code.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil::reports {
@@ -32,7 +33,12 @@ struct PartChange {
 // move.
 std::vector<PartChange> largest_part_changes(const Breakdown& base, const Breakdown& current, std::size_t most);
 
-// "+180.0 malloc (libc.so.6)".
+// A C++ function name for a terminal line: a parameter or template list
+// longer than `longest` characters becomes "..." ("f<...>(...)"); names of
+// operators are left whole.
+std::string short_name(std::string_view name, std::size_t longest = 24);
+
+// "+180.0 malloc (libc.so.6)", with short_name().
 std::string format_part_change(const PartChange& c);
 
 }  // namespace vigil::reports
