@@ -1,4 +1,4 @@
-#include "vigil/framework/buffer_history.hpp"
+#include "vigil/framework/memory/buffer_history.hpp"
 
 #include <chrono>
 
@@ -12,10 +12,10 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = BufferHistory::Clock;
 
-DefectSet with(Defect d) {
-  DefectSet s;
-  s.enable(d);
-  return s;
+BufferHistoryOptions with(HistoryPruning pruning) {
+  BufferHistoryOptions o;
+  o.pruning = pruning;
+  return o;
 }
 
 TEST(BufferHistory, BurstWithinTheAgeWindowIsCappedInCount) {
@@ -26,7 +26,7 @@ TEST(BufferHistory, BurstWithinTheAgeWindowIsCappedInCount) {
 }
 
 TEST(BufferHistory, HistoryUnboundedDefectKeepsTheWholeBurst) {
-  BufferHistory history(with(Defect::HistoryUnbounded));
+  BufferHistory history(with(HistoryPruning::AgeOnly));
   const auto t0 = Clock::time_point{} + 1h;
   for (int i = 0; i < 10'000; ++i) history.record(1000, t0 + std::chrono::microseconds(i));
   EXPECT_EQ(history.size(), 10'000u);
@@ -35,7 +35,7 @@ TEST(BufferHistory, HistoryUnboundedDefectKeepsTheWholeBurst) {
 TEST(BufferHistory, KeepsTheNewestEntriesOldestFirstWithinItsCapacity) {
   BufferHistoryOptions options;
   options.max_entries = 4;
-  BufferHistory history({}, options);
+  BufferHistory history(options);
   const auto t0 = Clock::time_point{} + 1h;
   for (std::size_t i = 1; i <= 3; ++i) history.record(i, t0 + std::chrono::milliseconds(i));
   ASSERT_EQ(history.size(), 3u);
@@ -51,7 +51,7 @@ TEST(BufferHistory, AgePruningKeepsOrderAcrossTheWrap) {
   BufferHistoryOptions options;
   options.max_entries = 3;
   options.max_age = 10s;
-  BufferHistory history({}, options);
+  BufferHistory history(options);
   const auto t0 = Clock::time_point{} + 1h;
   for (std::size_t i = 0; i < 5; ++i) history.record(i, t0 + std::chrono::seconds(i));
   history.record(100, t0 + 14s);  // entries 0..3 are older than 10 s
@@ -71,7 +71,7 @@ TEST(BufferHistory, RecordAllocatesNothingOnceConstructed) {
 }
 
 TEST(BufferHistory, HistoryUnboundedDefectAllocatesAsTheBurstGrows) {
-  BufferHistory history(with(Defect::HistoryUnbounded));
+  BufferHistory history(with(HistoryPruning::AgeOnly));
   const auto t0 = Clock::time_point{} + 1h;
   testing::CountingScope scope;
   for (std::size_t i = 0; i < 10'000; ++i) history.record(i, t0 + std::chrono::microseconds(i));
@@ -83,10 +83,10 @@ TEST(BufferHistory, HistoryUnboundedDefectAllocatesAsTheBurstGrows) {
 }
 
 TEST(BufferHistory, OldEntriesArePrunedByAgeInBothModes) {
-  for (const DefectSet defects : {DefectSet{}, with(Defect::HistoryUnbounded)}) {
-    BufferHistoryOptions options;
+  for (const HistoryPruning pruning : {HistoryPruning::CountAndAge, HistoryPruning::AgeOnly}) {
+    BufferHistoryOptions options = with(pruning);
     options.max_age = 10s;
-    BufferHistory history(defects, options);
+    BufferHistory history(options);
     const auto t0 = Clock::time_point{} + 1h;
     for (int i = 0; i < 5; ++i) history.record(100, t0 + std::chrono::seconds(i));
     history.record(100, t0 + 60s);
@@ -99,7 +99,7 @@ TEST(BufferHistory, SuggestsThePowerOfTwoAboveTheLargestRecentRead) {
   options.max_age = 10s;
   options.min_buffer = 4096;
   options.max_buffer = 65536;
-  BufferHistory history({}, options);
+  BufferHistory history(options);
   const auto t0 = Clock::time_point{} + 1h;
   EXPECT_EQ(history.suggested_buffer_size(), 4096u);
   history.record(100, t0);
