@@ -1,5 +1,7 @@
 #include "vigil/framework/memory/buffer_history.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 
 #include <gtest/gtest.h>
@@ -110,6 +112,29 @@ TEST(BufferHistory, SuggestsThePowerOfTwoAboveTheLargestRecentRead) {
   EXPECT_EQ(history.suggested_buffer_size(), 65536u);
   history.record(100, t0 + 30s);  // the large reads aged out
   EXPECT_EQ(history.suggested_buffer_size(), 4096u);
+}
+
+TEST(BufferHistory, SuggestionAlwaysFollowsTheLargestEntryStillHeld) {
+  // Entries leave by count and by age while sizes repeat: the kept largest
+  // must match a scan of what is held after every record.
+  for (const HistoryPruning pruning : {HistoryPruning::CountAndAge, HistoryPruning::AgeOnly}) {
+    BufferHistoryOptions options = with(pruning);
+    options.max_entries = 8;
+    options.max_age = 5s;
+    options.min_buffer = 1;
+    BufferHistory history(options);
+    std::uint64_t state = 7;
+    auto t = Clock::time_point{} + 1h;
+    for (int i = 0; i < 5000; ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const std::size_t size = 1 + (state >> 33) % 5 * 1000;  // few distinct sizes, repeated
+      t += std::chrono::milliseconds((state >> 20) % 1500);
+      history.record(size, t);
+      std::size_t largest = 0;
+      for (std::size_t k = 0; k < history.size(); ++k) largest = std::max(largest, history.size_at(k));
+      ASSERT_EQ(history.suggested_buffer_size(), std::min(std::bit_ceil(largest), options.max_buffer)) << i;
+    }
+  }
 }
 
 }  // namespace

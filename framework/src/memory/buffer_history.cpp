@@ -20,6 +20,7 @@ BufferHistory::BufferHistory(BufferHistoryOptions options)
       slots_(new Entry[capacity_]) {}
 
 void BufferHistory::drop_oldest() {
+  if (slots_[oldest_].size == largest_ && --largest_count_ == 0) largest_stale_ = true;
   oldest_ = (oldest_ + 1) % capacity_;
   --count_;
 }
@@ -43,12 +44,33 @@ void BufferHistory::record(std::size_t size, Clock::time_point now) {
   }
   slots_[(oldest_ + count_) % capacity_] = {size, now};
   ++count_;
+  if (largest_stale_) return;  // rescanned on the next suggestion
+  if (size > largest_) {
+    largest_ = size;
+    largest_count_ = 1;
+  } else if (size == largest_) {
+    ++largest_count_;
+  }
+}
+
+void BufferHistory::rescan_largest() const {
+  largest_ = 0;
+  largest_count_ = 0;
+  for (std::size_t i = 0; i < count_; ++i) {
+    const std::size_t size = slot(i).size;
+    if (size > largest_) {
+      largest_ = size;
+      largest_count_ = 1;
+    } else if (size == largest_) {
+      ++largest_count_;
+    }
+  }
+  largest_stale_ = false;
 }
 
 std::size_t BufferHistory::suggested_buffer_size() const {
-  std::size_t largest = 0;
-  for (std::size_t i = 0; i < count_; ++i) largest = std::max(largest, slot(i).size);
-  largest = std::clamp(largest, options_.min_buffer, options_.max_buffer);
+  if (largest_stale_) rescan_largest();
+  const std::size_t largest = std::clamp(largest_, options_.min_buffer, options_.max_buffer);
   const std::size_t rounded = std::bit_ceil(largest);
   return std::min(rounded, options_.max_buffer);
 }

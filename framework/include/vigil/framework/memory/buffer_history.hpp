@@ -52,6 +52,7 @@ class BufferHistory {
   };
   const Entry& slot(std::size_t i) const { return slots_[(oldest_ + i) % capacity_]; }
   void drop_oldest();
+  void rescan_largest() const;
 
   BufferHistoryOptions options_;
   bool unbounded_;
@@ -59,6 +60,12 @@ class BufferHistory {
   std::unique_ptr<Entry[]> slots_;
   std::size_t oldest_ = 0;
   std::size_t count_ = 0;
+  // The largest recorded size and how many entries hold it, kept as entries
+  // come and go (the server asks for a suggestion after every request); a
+  // rescan only when the last entry of that size leaves.
+  mutable std::size_t largest_ = 0;
+  mutable std::size_t largest_count_ = 0;
+  mutable bool largest_stale_ = false;
 };
 
 }  // namespace vigil::framework
