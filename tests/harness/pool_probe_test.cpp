@@ -10,12 +10,6 @@ namespace {
 
 using namespace framework;
 
-DefectSet with(Defect d) {
-  DefectSet s;
-  s.enable(d);
-  return s;
-}
-
 // A synthetic run: `windows` windows of `acquires` each, with the given
 // reuses and fresh allocations per window, and fixed latencies.
 PoolRun synthetic(unsigned threads, std::vector<PoolWindow> windows, double pool_ns, double plain_ns) {
@@ -107,7 +101,7 @@ TEST(PoolProbe, NoReuseDefectIsFlaggedByReuseAndGrowth) {
   PoolProbeOptions o;
   o.requests = 2000;
   o.threads = 1;
-  o.defects = with(Defect::PoolNoReuse);
+  o.defects = DefectSet{Defect::PoolNoReuse};
   const auto r = run_pool_probe(o);
   ASSERT_EQ(r.runs.size(), 1u);
   EXPECT_DOUBLE_EQ(r.runs[0].reuse_ratio_after_warmup(), 0.0);

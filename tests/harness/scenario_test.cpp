@@ -13,12 +13,6 @@ namespace {
 
 using namespace framework;
 
-DefectSet with(Defect d) {
-  DefectSet s;
-  s.enable(d);
-  return s;
-}
-
 TEST(ScenarioCatalog, ParsesEveryNameAndRejectsOthers) {
   for (const ScenarioInfo& info : scenario_catalog()) {
     ASSERT_TRUE(parse_scenario(info.name).has_value());
@@ -105,7 +99,7 @@ TEST(ScenarioRunner, RouteCacheStaysBoundedUnlessTheDefectIsOn) {
   bounded.run(500);
   EXPECT_LE(bounded.state().route_cache_entries, 64u);
 
-  o.defects = with(Defect::RouteCacheUnbounded);
+  o.defects = DefectSet{Defect::RouteCacheUnbounded};
   ScenarioRunner unbounded(o);
   unbounded.run(500);
   EXPECT_EQ(unbounded.state().route_cache_entries, 500u + 2 * 64);  // and the prewarm's paths
@@ -118,7 +112,7 @@ TEST(ScenarioRunner, BurstGrowsTheHistoryOnlyWithTheDefect) {
   bounded.run(2000);
   const std::size_t bounded_entries = bounded.state().history_entries;
 
-  o.defects = with(Defect::HistoryUnbounded);
+  o.defects = DefectSet{Defect::HistoryUnbounded};
   ScenarioRunner unbounded(o);
   unbounded.run(2000);
   EXPECT_EQ(unbounded.state().history_entries, 2000u);
@@ -134,7 +128,7 @@ TEST(ScenarioRunner, ArenaGrowsOnlyWithTheDefect) {
   clean.run(1900);
   EXPECT_EQ(clean.state().arena_bytes_reserved, after_100);
 
-  o.defects = with(Defect::ArenaNoReset);
+  o.defects = DefectSet{Defect::ArenaNoReset};
   ScenarioRunner leaking(o);
   leaking.run(100);
   const std::size_t leak_100 = leaking.state().arena_bytes_reserved;

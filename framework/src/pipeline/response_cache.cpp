@@ -194,32 +194,30 @@ std::size_t ResponseCache::invalidate_tag(std::string_view tag) {
   return removed;
 }
 
-std::size_t ResponseCache::invalidate_pattern(std::string_view glob) {
-  std::lock_guard lock(mutex_);
+template <class Predicate>
+std::size_t ResponseCache::remove_where_locked(Predicate matches) {
   std::size_t removed = 0;
   for (auto it = lru_.begin(); it != lru_.end();) {
     auto next = std::next(it);
-    if (glob_match(glob, it->key)) {
+    if (matches(*it)) {
       remove_locked(it);
       ++removed;
     }
     it = next;
   }
+  return removed;
+}
+
+std::size_t ResponseCache::invalidate_pattern(std::string_view glob) {
+  std::lock_guard lock(mutex_);
+  const std::size_t removed = remove_where_locked([&](const Entry& e) { return glob_match(glob, e.key); });
   counters_.invalidations += removed;
   return removed;
 }
 
 std::size_t ResponseCache::purge_expired(Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  std::size_t removed = 0;
-  for (auto it = lru_.begin(); it != lru_.end();) {
-    auto next = std::next(it);
-    if (it->expires && *it->expires <= now) {
-      remove_locked(it);
-      ++removed;
-    }
-    it = next;
-  }
+  const std::size_t removed = remove_where_locked([&](const Entry& e) { return e.expires && *e.expires <= now; });
   counters_.expirations += removed;
   return removed;
 }

@@ -6,6 +6,7 @@
 // only (RouteCacheOptions::key_comparison, EventPoolOptions::strategy, ...).
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,6 +46,9 @@ std::optional<Defect> parse_defect(std::string_view name);
 class DefectSet {
  public:
   DefectSet() = default;
+  DefectSet(std::initializer_list<Defect> defects) {
+    for (Defect d : defects) enable(d);
+  }
 
   void enable(Defect d) { bits_ |= bit(d); }
   bool has(Defect d) const { return (bits_ & bit(d)) != 0; }

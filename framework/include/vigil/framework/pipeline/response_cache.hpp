@@ -67,6 +67,9 @@ class ResponseCache {
   };
 
   void remove_locked(List::iterator it);
+  // Removes every entry `matches` holds true for; returns how many.
+  template <class Predicate>
+  std::size_t remove_where_locked(Predicate matches);
   // The live entry for `key` (most recently used from now on), or nullptr;
   // counts the hit or the miss, and drops the entry if it has expired.
   const Entry* find_locked(std::string_view key, Clock::time_point now);
