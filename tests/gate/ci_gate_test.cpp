@@ -52,19 +52,18 @@ fi
 exit 0
 )";
 
-const std::vector<std::string> kTools = {"benchmarks/vigil-bench", "tools/count/vigil-count",
-                                         "tools/leak-test/vigil-leak-test", "tools/pool/vigil-pool",
-                                         "tools/route-cache/vigil-route-cache"};
+const std::vector<std::string> kTools = {"bin/vigil-bench", "bin/vigil-count", "bin/vigil-leak-test",
+                                         "bin/vigil-pool", "bin/vigil-route-cache"};
 
 class CiGate : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::create_directories(dir_ / "bin/tools/report");
-    fs::create_symlink(VIGIL_REPORT_BIN, dir_ / "bin/tools/report/vigil-report");
+    fs::create_directories(dir_ / "build/bin");
+    fs::create_symlink(VIGIL_REPORT_BIN, dir_ / "build/bin/vigil-report");
     fs::create_directories(dir_ / "baselines");
     fs::copy_file(fs::path(VIGIL_CI_GATE).parent_path().parent_path() / "baselines/thresholds.json",
                   dir_ / "baselines/thresholds.json");
-    ::setenv("VIGIL_GATE_BIN", (dir_ / "bin").c_str(), 1);
+    ::setenv("VIGIL_GATE_BIN", (dir_ / "build").c_str(), 1);
     ::setenv("VIGIL_GATE_BASELINES", (dir_ / "baselines").c_str(), 1);
     ::setenv("VIGIL_GATE_OUT", (dir_ / "out").c_str(), 1);
     ::unsetenv("FAKE_VALUE");
@@ -79,7 +78,7 @@ class CiGate : public ::testing::Test {
 
   void build_tools(const std::vector<std::string>& tools) {
     for (const auto& t : tools) {
-      const fs::path p = dir_ / "bin" / t;
+      const fs::path p = dir_ / "build" / t;
       fs::create_directories(p.parent_path());
       dir_.write(fs::relative(p, dir_.path()).string(), kFakeTool);
       fs::permissions(p, fs::perms::owner_all);
@@ -103,10 +102,10 @@ TEST_F(CiGate, PassesWhenEveryStepRanAndMatchesItsBaseline) {
 TEST_F(CiGate, AToolThatWasNotBuiltFailsTheGate) {
   build_tools(kTools);
   ASSERT_EQ(gate({"--update"}).exit_code, 0);
-  fs::remove(dir_ / "bin/tools/pool/vigil-pool");
+  fs::remove(dir_ / "build/bin/vigil-pool");
   const ToolRun run = gate();
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("FAIL pool: " + (dir_ / "bin/tools/pool/vigil-pool").string() +
+  EXPECT_NE(run.err.find("FAIL pool: " + (dir_ / "build/bin/vigil-pool").string() +
                          " was not built: the step did not run"),
             std::string::npos)
       << run.err;

@@ -16,11 +16,11 @@
 #include "vigil/profilers/count_report.hpp"
 #include "vigil/profilers/fixed_run.hpp"
 #include "vigil/profilers/region_count.hpp"
-#include "vigil/reports/progress.hpp"
-#include "vigil/reports/tool_cli.hpp"
+#include "vigil/harness/progress.hpp"
+#include "vigil/harness/tool_cli.hpp"
 
 namespace pr = vigil::profilers;
-namespace rp = vigil::reports;
+namespace hn = vigil::harness;
 
 namespace {
 
@@ -68,32 +68,32 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{0}, std::size_t{50}));
   app.add_flag("--regions", regions, "count the regions the program marks with <vigil/count.h> instead");
   app.add_option("command", options.command, "BENCH [ARGS...] (after --)");
-  if (auto exit = rp::parse_command_line(app, argc, argv, kTool, "(see --help)")) return *exit;
+  if (auto exit = hn::parse_command_line(app, argc, argv, kTool, "(see --help)")) return *exit;
   options.timeout = std::chrono::seconds(timeout);
   for (const auto& e : options.environment) {
     if (e.find('=') == std::string::npos || e.front() == '=') {
-      return rp::bad_input(kTool, fmt::format("--env: expected NAME=VALUE, got \"{}\"", e));
+      return hn::bad_input(kTool, fmt::format("--env: expected NAME=VALUE, got \"{}\"", e));
     }
   }
 
   install_signal_handlers();
   try {
     if (regions) {
-      if (!options.filter.empty()) return rp::bad_input(kTool, "--filter: benchmarks only, not with --regions");
+      if (!options.filter.empty()) return hn::bad_input(kTool, "--filter: benchmarks only, not with --regions");
       const pr::RegionOptions region_options{options.command, options.timeout, options.environment};
       const pr::RegionResult result = pr::count_regions(region_options);
       fmt::print("{}", pr::format_region_summary(result, functions));
-      return rp::write_report_and_exit_code(pr::region_report(region_options, result), json_path, kTool);
+      return hn::write_report_and_exit_code(pr::region_report(region_options, result), json_path, kTool);
     }
     pr::check_iterations(options.iterations);
-    rp::ProgressBar bar("count", 1000);
+    hn::ProgressBar bar("count", 1000);
     const pr::CountResult result = pr::count_benchmarks(options, [&](std::size_t done, std::size_t total) {
       bar.update(total == 0 ? 1000 : done * 1000 / total);
     });
     bar.finish();
     fmt::print("{}", pr::format_count_summary(result, functions));
-    return rp::write_report_and_exit_code(pr::count_report(options, result), json_path, kTool);
+    return hn::write_report_and_exit_code(pr::count_report(options, result), json_path, kTool);
   } catch (const pr::CountError& e) {
-    return rp::bad_input(kTool, e.what());
+    return hn::bad_input(kTool, e.what());
   }
 }
