@@ -66,16 +66,21 @@ double held_growth(std::span<const double> window) {
   return late_low - early_high;
 }
 
-// Somewhere in its second half the series comes back to within a tenth of
-// its range of its early low (the lowest of the first quarter): a buffer
-// filled and released, not memory kept. A leak never gives back what it took.
+// Having risen past the middle of its range, the series comes back, in its
+// second half, to within a tenth of the range of its early low (the lowest of
+// the first quarter): a buffer filled and released, not memory kept. A leak
+// never gives back what it took.
 bool falls_back(std::span<const double> window) {
   const std::size_t quarter = std::max<std::size_t>(1, window.size() / 4);
   const double early_low = *std::min_element(window.begin(), window.begin() + static_cast<std::ptrdiff_t>(quarter));
   const double range = *std::max_element(window.begin(), window.end()) - early_low;
   if (range <= 0) return false;
-  return std::any_of(window.begin() + static_cast<std::ptrdiff_t>(window.size() / 2), window.end(),
-                     [&](double y) { return y <= early_low + 0.1 * range; });
+  bool risen = false;
+  for (std::size_t t = 0; t < window.size(); ++t) {
+    risen = risen || window[t] >= early_low + 0.5 * range;
+    if (risen && 2 * t >= window.size() && window[t] <= early_low + 0.1 * range) return true;
+  }
+  return false;
 }
 
 // The shape of a growth judged a leak, from its rises.
@@ -191,13 +196,22 @@ GrowthVerdict judge_growth(std::span<const double> ys, const GrowthOptions& opti
   fit.grows_to_end = static_cast<double>(steps.quiet) <= options.overdue * std::max(steps.expected_wait, 1.0);
   if (!fit.grows_to_end) {
     verdict.shape = GrowthShape::Stopped;
-  } else if (steps.earlier_pace > 0 && steps.recent_pace * options.slowdown < steps.earlier_pace) {
-    // Rule: a leak keeps the pace the work sets; a pace that keeps falling is
-    // something filling up (records of a burst size, a cache near full).
+  } else if (steps.earlier_pace > 0 && steps.recent_pace * options.slowdown < steps.earlier_pace &&
+             steps.pace_trend_z <= options.slowing_z) {
+    // Rule: a leak keeps the pace the work sets; a pace that falls, rise
+    // after rise, is something filling up (slots taken at random, records of
+    // a burst size, a cache near full).
     verdict.shape = GrowthShape::Slowing;
-  } else if (steps.rises.size() < options.min_rises) {
+  } else if (steps.rises.size() < options.min_rises ||
+             (steps.jitter == 0 && steps.rises.size() < options.few_rises &&
+              steps.pace_spread > options.max_pace_spread)) {
     // Rule: one or two rises cannot tell a one-off step from a leak that
-    // grows once every so many cycles: say so, do not judge.
+    // grows once every so many cycles; nor can a few rises at uneven paces
+    // tell a leak from the records of a bounded workload (a longer message,
+    // a bigger burst, each rarer than the last). Leaks that grow by quanta
+    // keep one pace: equal chunks at equal spacing, or doublings twice as
+    // far apart. (Rises of a noisy series are where the noise let the trend
+    // through: their paces say nothing.) Say so, do not judge.
     verdict.shape = GrowthShape::TooShort;
   } else {
     verdict.shape = leak_shape(steps);

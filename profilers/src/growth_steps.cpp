@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
+#include "vigil/profilers/growth.hpp"
 #include "vigil/reports/statistics.hpp"
 
 namespace vigil::profilers {
 namespace {
 
-// The last few rises set the pace the next one is measured against: a leak's
-// quantum may change over a run (a vector's steps double), its pace does not.
+// The last few rises tell how the quantum of growth changes (a vector's
+// steps double, an arena's chunks stay the same).
 constexpr std::size_t kRecentRises = 5;
 
 // Robust scale of the cycle-to-cycle changes around their typical change
@@ -83,19 +85,29 @@ StepView step_view(std::span<const double> series) {
   view.spacing_ratio = std::clamp(recent_ratio(spacings, 1), 0.25, 4.0);
 
   // The next rise is expected to be size_ratio times the last one, and to
-  // take as long as the slowest of the recent rises took per byte: doubling
-  // steps wait twice as long, chunk-sized ones as long, noisy ones as long
-  // as the longest recent wait.
+  // take as long as the slowest of the rises took per unit: doubling steps
+  // wait twice as long, chunk-sized ones as long, randomly timed ones as long
+  // as the longest wait seen (the first, from the start of the series, only
+  // when there is no other).
   double cycles_per_unit = 0;
-  for (std::size_t i = k > kRecentRises ? k - kRecentRises : 0; i < k; ++i) {
-    cycles_per_unit = std::max(cycles_per_unit, spacings[i] / sizes[i]);
-  }
+  for (std::size_t i = k > 1 ? 1 : 0; i < k; ++i) cycles_per_unit = std::max(cycles_per_unit, spacings[i] / sizes[i]);
   view.expected_wait = view.size_ratio * sizes.back() * cycles_per_unit;
 
+  if (k >= 3) {
+    double fastest = 0, slowest = std::numeric_limits<double>::infinity();
+    for (std::size_t i = 1; i < k; ++i) {
+      fastest = std::max(fastest, sizes[i] / spacings[i]);
+      slowest = std::min(slowest, sizes[i] / spacings[i]);
+    }
+    view.pace_spread = fastest / slowest;
+  }
   if (k >= 6) {
     const std::size_t third = k / 3;
     view.recent_pace = pace_of(sizes, spacings, k - third, k);
     view.earlier_pace = pace_of(sizes, spacings, k - 2 * third, k - third);
+    std::vector<double> paces;  // the first rise's spacing is a lower bound: left out
+    for (std::size_t i = 1; i < k; ++i) paces.push_back(sizes[i] / spacings[i]);
+    view.pace_trend_z = mann_kendall_z(paces);
   }
   return view;
 }

@@ -32,9 +32,19 @@ void decide(SiteJudgement& site, std::span<const double> live_bytes, const Growt
     }
     return;
   }
-  const bool undecided =
-      site.bytes.shape == GrowthShape::TooShort || site.blocks.shape == GrowthShape::TooShort;
-  if ((!site.bytes.growing && !undecided) || site.bytes.fit.slope <= options.min_slope) {
+  if (site.bytes.fit.slope <= options.min_slope) {
+    site.shape = site.bytes.shape;
+    return;
+  }
+  // A block count that rose once or twice, not stopped: whether it is bounded
+  // is what the run cannot tell.
+  if (site.blocks.shape == GrowthShape::TooShort) {
+    site.outcome = SiteOutcome::TooShort;
+    site.shape = GrowthShape::TooShort;
+    site.in_blocks = true;
+    return;
+  }
+  if (!site.bytes.growing && site.bytes.shape != GrowthShape::TooShort) {
     site.shape = site.bytes.shape;
     return;
   }
@@ -59,7 +69,6 @@ void decide(SiteJudgement& site, std::span<const double> live_bytes, const Growt
   }
   site.outcome = SiteOutcome::TooShort;
   site.shape = GrowthShape::TooShort;
-  site.in_blocks = site.blocks.shape == GrowthShape::TooShort;
 }
 
 }  // namespace
@@ -82,7 +91,7 @@ SiteJudgement judge_site(std::span<const double> live_bytes, std::span<const dou
     const GrowthVerdict& view = site.in_blocks ? site.blocks : site.bytes;
     const double held = site.bytes.fit.held_growth;
     const bool slight = held < options.slight_share * run_live_bytes || held < options.max_drift * site.bytes.fit.start;
-    if (slight && view.steps.rises.size() < options.min_rises_slight) {
+    if (slight && view.steps.rises.size() < options.few_rises) {
       site.outcome = SiteOutcome::Clean;
       site.shape = GrowthShape::Slight;
     }

@@ -27,10 +27,13 @@ struct GrowthOptions {
   double min_slope = 0.0;         // units per cycle a growth must exceed (e.g. bytes)
   std::size_t min_points = 8;     // fewer judged points than this: no verdict
   std::size_t min_rises = 3;      // rises needed before growth in steps is called a leak
+  std::size_t few_rises = 6;      // fewer rises than this must keep one pace, and must not be slight
+  double max_pace_spread = 2.5;   // fastest over slowest pace of few rises still called one pace
   double slight_share = 0.01;     // growth under this share of the run's live bytes (or under max_drift
-  std::size_t min_rises_slight = 6;  // of the site's own) is slight: it needs this many rises to be a leak
+                                  // of the site's own) is slight
   double overdue = 1.5;           // a quiet end longer than this many expected waits: growth stopped
-  double slowdown = 4.0;          // recent pace this many times below the earlier one: levelling off
+  double slowdown = 1.5;          // recent pace this many times below the earlier one...
+  double slowing_z = -2.5;        // ... and a falling trend of the rises' paces this strong: levelling off
   double max_drift = 0.5;         // bounded blocks growing by less than this share of their size: drift
 };
 
