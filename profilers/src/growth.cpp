@@ -195,7 +195,10 @@ GrowthVerdict judge_growth(std::span<const double> ys, const GrowthOptions& opti
   // rise is no longer than the pace of the rises so far says the next takes.
   fit.grows_to_end = static_cast<double>(steps.quiet) <= options.overdue * std::max(steps.expected_wait, 1.0);
   if (!fit.grows_to_end) {
-    verdict.shape = GrowthShape::Stopped;
+    // Rule: ... and a quiet end too short to be a tenth of the run may be a
+    // lull between bursts: too short to tell stopped from paused.
+    const bool long_quiet = static_cast<double>(steps.quiet) >= options.min_quiet_share * static_cast<double>(window.size());
+    verdict.shape = long_quiet ? GrowthShape::Stopped : GrowthShape::TooShort;
   } else if (steps.earlier_pace > 0 && steps.recent_pace * options.slowdown < steps.earlier_pace &&
              steps.pace_trend_z <= options.slowing_z) {
     // Rule: a leak keeps the pace the work sets; a pace that falls, rise

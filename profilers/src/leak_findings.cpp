@@ -111,7 +111,7 @@ void add_growth_findings(reports::Report& report, const LeakAnalysis& analysis, 
     f.kind = "leak";
     f.severity = Severity::Error;
     f.stack = stack_of(g.site);
-    f.message = fmt::format("live memory grows {} by {:.1f} bytes ({:.2f} blocks) per cycle at {} ({})",
+    f.message = fmt::format("live memory grows {}: {:.1f} bytes ({:.2f} blocks) per cycle at {} ({})",
                             growth_manner(g), g.bytes.slope, g.blocks_per_cycle, describe_allocating_frame(f.stack),
                             growth_evidence(g));
     f.bytes = g.bytes.slope;
@@ -257,7 +257,8 @@ std::string growth_evidence(const SiteGrowth& g) {
                         plural(static_cast<double>(steps.quiet), "cycle"));
       break;
   }
-  out += g.judgement.in_blocks ? "; more blocks" : "; the same blocks reallocated larger";
+  out += g.judgement.in_blocks ? std::string("; the block count grows")
+                               : fmt::format("; {} reallocated larger", plural(g.live_blocks_final, "block"));
   const GrowthFit& fit = g.bytes;
   out += fmt::format("; Theil-Sen {}/cycle (95% CI {} to {}), Mann-Kendall z {:.1f}", human_bytes(fit.theil_sen_slope),
                      human_bytes(fit.theil_sen_low), human_bytes(fit.theil_sen_high), fit.trend_z);

@@ -255,6 +255,15 @@ TEST(GrowthShapes, OneStepHalfwayIsTooShortToTell) {
   EXPECT_EQ(v.shape, GrowthShape::TooShort);
 }
 
+TEST(GrowthShapes, ALullAtTheEndShorterThanATenthOfTheRunIsTooShortToTell) {
+  // Growth every cycle, then 6 quiet cycles: stopped, or a pause between bursts.
+  const auto ys = make(100, [](std::size_t i) { return 1024.0 * static_cast<double>(std::min<std::size_t>(i, 93)); });
+  const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+  EXPECT_FALSE(v.growing);
+  EXPECT_FALSE(v.fit.grows_to_end);
+  EXPECT_EQ(v.shape, GrowthShape::TooShort);
+}
+
 TEST(GrowthShapes, AWarmUpThatLevelsOffIsNotALeak) {
   // A pool growing towards its working size: 1 - e^(-t/8).
   const auto ys = make(100, [](std::size_t i) {

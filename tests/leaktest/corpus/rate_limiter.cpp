@@ -31,9 +31,9 @@ std::uint64_t g_now_us = 0;
 
 void handle(std::uint64_t) {
   g_now_us += 50 + g_random.below(100);  // about 10,000 requests per second
-  // 40 clients; a different one is the busiest from one moment to the next.
-  const std::uint64_t hot = (g_now_us / 700'000) % 40;
-  const std::uint64_t client = g_random.below(3) == 0 ? hot : g_random.below(40);
+  // 16 clients; a different one is the busiest from one moment to the next.
+  const std::uint64_t hot = (g_now_us / 700'000) % 16;
+  const std::uint64_t client = g_random.below(3) == 0 ? hot : g_random.below(16);
   g_limiter.allow(client, g_now_us);
 }
 
