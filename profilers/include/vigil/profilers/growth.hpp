@@ -31,7 +31,7 @@ struct GrowthOptions {
   double max_pace_spread = 2.5;   // fastest over slowest pace of few rises still called one pace
   double slight_share = 0.01;     // growth under this share of the run's live bytes (or under max_drift
                                   // of the site's own) is slight
-  double overdue = 1.5;           // a quiet end longer than this many expected waits: growth stopped,
+  double overdue = 2.0;           // a quiet end longer than this many expected waits: growth stopped,
   double min_quiet_share = 0.1;   // if that quiet end is also this share of the window (else: a pause)
   double slowdown = 1.5;          // recent pace this many times below the earlier one...
   double slowing_z = -2.5;        // ... and a falling trend of the rises' paces this strong: levelling off
