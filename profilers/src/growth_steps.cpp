@@ -84,14 +84,15 @@ StepView step_view(std::span<const double> series) {
   view.size_ratio = std::clamp(recent_ratio(sizes, 0), 0.25, 4.0);
   view.spacing_ratio = std::clamp(recent_ratio(spacings, 1), 0.25, 4.0);
 
-  // The next rise is expected to be size_ratio times the last one, and to
-  // take as long as the slowest of the rises took per unit: doubling steps
-  // wait twice as long, chunk-sized ones as long, randomly timed ones as long
-  // as the longest wait seen (the first, from the start of the series, only
-  // when there is no other).
-  double cycles_per_unit = 0;
-  for (std::size_t i = k > 1 ? 1 : 0; i < k; ++i) cycles_per_unit = std::max(cycles_per_unit, spacings[i] / sizes[i]);
-  view.expected_wait = view.size_ratio * sizes.back() * cycles_per_unit;
+  // The next rise is expected within the longest of the recent spacings,
+  // stretched as the spacings stretch: doubling steps wait twice as long,
+  // chunks as long, randomly timed rises as long as the longest recent wait.
+  // (The first spacing, from the start of the series, only when alone.)
+  double longest = 0;
+  for (std::size_t i = k > 2 * kRecentRises ? k - 2 * kRecentRises : 0; i < k; ++i) {
+    if (i > 0 || k == 1) longest = std::max(longest, spacings[i]);
+  }
+  view.expected_wait = std::max(1.0, view.spacing_ratio) * longest;
 
   if (k >= 3) {
     double fastest = 0, slowest = std::numeric_limits<double>::infinity();

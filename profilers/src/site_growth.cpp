@@ -5,11 +5,18 @@
 namespace vigil::profilers {
 namespace {
 
-// Where the block count last rose (index into the whole series): after it
-// the site holds a bounded number of blocks.
-std::size_t blocks_settled_at(const GrowthVerdict& blocks) {
-  if (!blocks.steps.rises.empty()) return blocks.fit.first + blocks.steps.rises.back().at;
-  return blocks.fit.first;
+// Where the block count last rose to a new high in the judged window (index
+// into the whole series): after it the site holds a bounded number of blocks.
+std::size_t blocks_settled_at(std::span<const double> blocks, std::size_t first) {
+  std::size_t settled = first;
+  double high = first < blocks.size() ? blocks[first] : 0;
+  for (std::size_t t = first + 1; t < blocks.size(); ++t) {
+    if (blocks[t] > high) {
+      high = blocks[t];
+      settled = t;
+    }
+  }
+  return settled;
 }
 
 // Bytes grown since `from`: the lowest of the last eighth of the series
@@ -21,7 +28,8 @@ double bytes_grown_since(std::span<const double> bytes, std::size_t from) {
 }
 
 // The blocks, bytes and drift rules; the slight rule comes after.
-void decide(SiteJudgement& site, std::span<const double> live_bytes, const GrowthOptions& options) {
+void decide(SiteJudgement& site, std::span<const double> live_bytes, std::span<const double> live_blocks,
+            const GrowthOptions& options) {
   // Rule: a block count that keeps rising is a leak, whatever the bytes do
   // (as long as they grow faster than the floor asked for).
   if (site.blocks.growing) {
@@ -53,7 +61,7 @@ void decide(SiteJudgement& site, std::span<const double> live_bytes, const Growt
   // what the blocks held when their count settled. Sizes that creep (keys a
   // character longer as ids grow, strings reallocated a little larger) gain
   // a few percent; a block reallocated ever larger gains multiples of itself.
-  const std::size_t settled = std::min(blocks_settled_at(site.blocks), live_bytes.size() - 1);
+  const std::size_t settled = std::min(blocks_settled_at(live_blocks, site.blocks.fit.first), live_bytes.size() - 1);
   site.bytes_when_settled = live_bytes[settled];
   if (site.bytes_when_settled > 0) {
     site.drift = bytes_grown_since(live_bytes, settled) / site.bytes_when_settled;
@@ -81,7 +89,7 @@ SiteJudgement judge_site(std::span<const double> live_bytes, std::span<const dou
   site.blocks = judge_growth(live_blocks, block_options);
   site.bytes = judge_growth(live_bytes, options);
   if (live_bytes.empty()) return site;
-  decide(site, live_bytes, options);
+  decide(site, live_bytes, live_blocks, options);
 
   // Rule: a few rises are the highs of a bounded workload (a pool meeting a
   // bigger burst, a map reallocated when one queue beats its record) as often
