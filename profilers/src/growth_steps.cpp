@@ -84,14 +84,11 @@ StepView step_view(std::span<const double> series) {
   view.size_ratio = std::clamp(recent_ratio(sizes, 0), 0.25, 4.0);
   view.spacing_ratio = std::clamp(recent_ratio(spacings, 1), 0.25, 4.0);
 
-  // The next rise is expected within the longest of the recent spacings,
-  // stretched as the spacings stretch: doubling steps wait twice as long,
-  // chunks as long, randomly timed rises as long as the longest recent wait.
-  // (The first spacing, from the start of the series, only when alone.)
-  double longest = 0;
-  for (std::size_t i = k > 2 * kRecentRises ? k - 2 * kRecentRises : 0; i < k; ++i) {
-    if (i > 0 || k == 1) longest = std::max(longest, spacings[i]);
-  }
+  // The next rise is expected within the longest spacing seen, stretched as
+  // the spacings stretch: doubling steps wait twice as long, chunks as long,
+  // bursty or randomly timed rises as long as their longest lull. (The first
+  // spacing, from the start of the series, only when alone.)
+  const double longest = k == 1 ? spacings[0] : *std::max_element(spacings.begin() + 1, spacings.end());
   view.expected_wait = std::max(1.0, view.spacing_ratio) * longest;
 
   if (k >= 3) {

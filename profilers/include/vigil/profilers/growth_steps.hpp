@@ -29,7 +29,7 @@ struct StepView {
   double spacing = 0;         // median cycles between rises (the first from the start of the series)
   double size_ratio = 1;      // median size of a rise over the one before (2 when doubling)
   double spacing_ratio = 1;   // median spacing over the spacing before
-  double expected_wait = 0;   // cycles the next rise should take: the longest recent spacing, stretched
+  double expected_wait = 0;   // cycles the next rise may take: the longest spacing seen, stretched
   double recent_pace = 0;     // growth per cycle over the last third of the rises
   double earlier_pace = 0;    // ... over the third before (0 with fewer than 6 rises)
   double pace_trend_z = 0;    // Mann-Kendall z of each rise's own pace, in order (negative: slowing)
