@@ -24,9 +24,9 @@ std::string_view base_name(std::string_view path) {
 bool module_is(const reports::Frame& f, std::string_view prefix) { return base_name(f.module).starts_with(prefix); }
 
 // Cycles a run needs to tell a site that rose too few times, or paused at
-// the end: `min_rises` rises at least as far apart as the longest wait seen
-// (the quiet end included: the next rise is later than that), and one more
-// expected wait past the end of this run.
+// the end, either way: if it leaks, `min_rises` rises at least as far apart
+// as the longest wait seen (the quiet end included: the next rise is later
+// than that); if it stopped, a quiet end of `overdue` expected waits.
 std::size_t cycles_needed(const SiteJudgement& j, const GrowthOptions& options) {
   const GrowthVerdict& v = j.in_blocks ? j.blocks : j.bytes;
   double longest = static_cast<double>(v.steps.quiet + 1);
@@ -34,9 +34,10 @@ std::size_t cycles_needed(const SiteJudgement& j, const GrowthOptions& options) 
     const std::size_t from = i == 0 ? 0 : v.steps.rises[i - 1].at;
     longest = std::max(longest, static_cast<double>(v.steps.rises[i].at - from));
   }
-  const double rises = longest * static_cast<double>(options.min_rises);
-  const double past_this_run = static_cast<double>(v.fit.points) + options.overdue * std::max(v.steps.expected_wait, 1.0);
-  return options.warmup + static_cast<std::size_t>(std::ceil(std::max(rises, past_this_run))) + 1;
+  const double last_rise = v.steps.rises.empty() ? 0.0 : static_cast<double>(v.steps.rises.back().at);
+  const double if_leaking = longest * static_cast<double>(options.min_rises);
+  const double if_stopped = last_rise + options.overdue * std::max(v.steps.expected_wait, 1.0);
+  return options.warmup + static_cast<std::size_t>(std::ceil(std::max(if_leaking, if_stopped))) + 1;
 }
 
 std::vector<double> sum_of(const std::vector<double>& a, const std::vector<double>& b) {

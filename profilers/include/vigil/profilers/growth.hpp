@@ -11,8 +11,9 @@
 //  - steps (growth_steps.hpp): the rises of the running high, their sizes and
 //    spacing, and whether the series is still rising at the pace it kept.
 // Leaks grow steadily, in steps (chunks), or by doubling; growth that stops
-// (caches filling, warm-up, a one-off step) or slows to a crawl (a pool
-// reaching its peak) is not a leak; too few rises to tell is said so.
+// (caches filling, warm-up, a one-off step), slows to a crawl (slots taken at
+// random) or falls back (sawtooth) is not a leak; too few rises to tell is
+// said so. site_growth.hpp judges a site's bytes and blocks with this.
 
 #include <cstddef>
 #include <span>
@@ -46,7 +47,7 @@ enum class GrowthShape {
   Slowing,   // rises ever more slowly (a pool reaching its peak, a cache nearly full)
   Drift,     // a bounded number of blocks whose sizes creep up (site judgement only)
   Slight,    // a few rises too small against the site's or the run's memory to tell (site only)
-  TooShort,  // rose once or twice with no sign of stopping: the run is too short to tell
+  TooShort,  // too few rises, few at uneven paces, or a short pause at the end: too short to tell
   Steady,    // grows every cycle or nearly
   Steps,     // grows in steps of similar size every few cycles (chunked arenas, pools)
   Doubling,  // steps that double in size and in spacing (containers doubling their capacity)
