@@ -83,6 +83,19 @@ bool falls_back(std::span<const double> window) {
   return false;
 }
 
+// Two rises of the same size (within 1.5x) that the window shows as a
+// regular beat: no longer without a rise before the first than 1.5 times
+// their spacing, and less than their spacing since the second. A chunked
+// arena seen taking its second chunk looks so; a one-off step does not.
+bool alike_pair(const StepView& steps) {
+  if (steps.rises.size() != 2) return false;
+  const Rise& a = steps.rises[0];
+  const Rise& b = steps.rises[1];
+  const double spacing = static_cast<double>(b.at - a.at);
+  return std::max(a.size, b.size) <= 1.5 * std::min(a.size, b.size) &&
+         static_cast<double>(a.at) <= 1.5 * spacing && static_cast<double>(steps.quiet) < spacing;
+}
+
 // The shape of a growth judged a leak, from its rises.
 GrowthShape leak_shape(const StepView& steps) {
   // Rises that grow in size and spacing alike: a container doubling its capacity.
@@ -205,16 +218,17 @@ GrowthVerdict judge_growth(std::span<const double> ys, const GrowthOptions& opti
     // after rise, is something filling up (slots taken at random, records of
     // a burst size, a cache near full).
     verdict.shape = GrowthShape::Slowing;
-  } else if (steps.rises.size() < options.min_rises ||
+  } else if ((steps.rises.size() < options.min_rises && !alike_pair(steps)) ||
              (steps.jitter == 0 && steps.rises.size() < options.few_rises &&
               steps.pace_spread > options.max_pace_spread)) {
-    // Rule: one or two rises cannot tell a one-off step from a leak that
-    // grows once every so many cycles; nor can a few rises at uneven paces
-    // tell a leak from the records of a bounded workload (a longer message,
-    // a bigger burst, each rarer than the last). Leaks that grow by quanta
-    // keep one pace: equal chunks at equal spacing, or doublings twice as
-    // far apart. (Rises of a noisy series are where the noise let the trend
-    // through: their paces say nothing.) Say so, do not judge.
+    // Rule: a rise or two cannot tell a one-off step from a leak that grows
+    // once every so many cycles (but for a pair of alike chunks on
+    // schedule); nor can a few rises at uneven paces tell a leak from the
+    // records of a bounded workload (a longer message, a bigger burst, each
+    // rarer than the last). Leaks that grow by quanta keep one pace: equal
+    // chunks at equal spacing, or doublings twice as far apart. (Rises of a
+    // noisy series are where the noise let the trend through: their paces
+    // say nothing.) Say so, do not judge.
     verdict.shape = GrowthShape::TooShort;
   } else {
     verdict.shape = leak_shape(steps);

@@ -230,12 +230,21 @@ TEST(GrowthShapes, AnArenaTakingAChunkEvery40CyclesOver120IsALeak) {
   }
 }
 
-TEST(GrowthShapes, AnArenaSeenTakingTwoChunksIsTooShortToTell) {
+TEST(GrowthShapes, AnArenaSeenTakingTwoAlikeChunksOnScheduleIsALeak) {
+  // A chunk every 25 cycles: the window shows two, on the beat.
   const auto ys = make(60, [](std::size_t i) { return 16384.0 * static_cast<double>(1 + (i + 10) / 25); });
   const GrowthVerdict v = judge_growth(ys, after_warmup(5));
-  EXPECT_TRUE(v.judged);
-  EXPECT_FALSE(v.growing);
-  EXPECT_EQ(v.shape, GrowthShape::TooShort);
+  EXPECT_TRUE(v.growing) << to_string(v.shape);
+  EXPECT_EQ(v.shape, GrowthShape::Steps);
+}
+
+TEST(GrowthShapes, TwoRisesOffTheBeatAreTooShortToTell) {
+  // A long flat stretch, then two rises close together: no beat to go by.
+  const auto ys = make(60, [](std::size_t i) { return 16384.0 * static_cast<double>(1 + (i >= 40) + (i >= 50)); });
+  EXPECT_EQ(judge_growth(ys, after_warmup(5)).shape, GrowthShape::TooShort);
+  // Two rises of different sizes: a step and a bigger one.
+  const auto unlike = make(60, [](std::size_t i) { return 16384.0 * (1 + (i >= 20 ? 1 : 0) + (i >= 40 ? 3 : 0)); });
+  EXPECT_EQ(judge_growth(unlike, after_warmup(5)).shape, GrowthShape::TooShort);
 }
 
 TEST(GrowthShapes, AOneOffStepAtStartUpIsNotALeak) {

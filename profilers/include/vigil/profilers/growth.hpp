@@ -27,7 +27,7 @@ struct GrowthOptions {
   double min_trend_z = 3.0;       // Mann-Kendall z needed to call a trend (one-sided p ~ 0.0013)
   double min_slope = 0.0;         // units per cycle a growth must exceed (e.g. bytes)
   std::size_t min_points = 8;     // fewer judged points than this: no verdict
-  std::size_t min_rises = 3;      // rises needed before growth in steps is called a leak
+  std::size_t min_rises = 3;      // rises needed before growth in steps is called a leak (or 2 alike)
   std::size_t few_rises = 6;      // fewer rises than this must keep one pace, and must not be slight
   double max_pace_spread = 2.5;   // fastest over slowest pace of few rises still called one pace
   double slight_share = 0.01;     // growth under this share of the run's live bytes (or under max_drift
