@@ -80,7 +80,7 @@ StepView step_view(std::span<const double> series) {
     spacings[i] = static_cast<double>(view.rises[i].at - (i == 0 ? 0 : view.rises[i - 1].at));
   }
   view.quiet = series.size() - 1 - view.rises.back().at;
-  view.spacing = reports::median(spacings);
+  view.spacing = k == 1 ? spacings[0] : reports::median(std::span<const double>(spacings).subspan(1));
   view.size_ratio = std::clamp(recent_ratio(sizes, 0), 0.25, 4.0);
   view.spacing_ratio = std::clamp(recent_ratio(spacings, 1), 0.25, 4.0);
 

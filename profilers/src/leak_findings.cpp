@@ -133,7 +133,7 @@ void add_undecided_findings(reports::Report& report, const LeakAnalysis& analysi
     f.stack = stack_of(g.site);
     f.message = fmt::format(
         "live memory at {} rose {} in {} cycles ({} -> {}) and had not stopped: too few rises to tell a leak "
-        "from a one-off step; a run of at least {} cycles would tell",
+        "from a one-off step; telling needs a run of at least {} cycles",
         describe_allocating_frame(f.stack), plural(static_cast<double>(view.steps.rises.size()), "time"),
         view.fit.points, human_bytes(g.live_bytes_start), human_bytes(g.bytes.end), g.cycles_needed);
     f.bytes = g.bytes.held_growth;

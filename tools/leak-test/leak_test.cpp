@@ -222,7 +222,7 @@ void print_summary(const Options& o, const reports::Report& report, const profil
                undecided.size(), undecided.size() == 1 ? "" : "s");
     for (std::size_t i = 0; i < undecided.size() && i < o.top; ++i) {
       const auto& g = undecided[i];
-      fmt::print("  ? {} -> {}; a run of at least {} cycles would tell\n", human_bytes(g.live_bytes_start),
+      fmt::print("  ? {} -> {}; telling needs a run of at least {} cycles\n", human_bytes(g.live_bytes_start),
                  human_bytes(g.live_bytes_final), g.cycles_needed);
       print_stack(stacks(g.site));
     }

@@ -26,7 +26,7 @@ struct StepView {
   std::vector<Rise> rises;
   double jitter = 0;          // cycle-to-cycle noise; a new high must clear it to count as a rise
   std::size_t quiet = 0;      // cycles from the last rise (or the start, with none) to the end
-  double spacing = 0;         // median cycles between rises (the first from the start of the series)
+  double spacing = 0;         // median cycles between rises (from the start of the series when one)
   double size_ratio = 1;      // median size of a rise over the one before (2 when doubling)
   double spacing_ratio = 1;   // median spacing over the spacing before
   double expected_wait = 0;   // cycles the next rise may take: the longest spacing seen, stretched
