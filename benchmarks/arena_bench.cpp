@@ -7,7 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include "alloc_counter.hpp"
-#include "vigil/framework/arena.hpp"
+#include "vigil/framework/memory/arena.hpp"
 
 namespace {
 

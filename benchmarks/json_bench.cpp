@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alloc_counter.hpp"
-#include "vigil/framework/json_writer.hpp"
+#include "vigil/framework/text/json_writer.hpp"
 
 namespace {
 

@@ -1,23 +1,24 @@
 // The default middleware chain (request id, logger, recovery, CORS, rate
 // limiter) around a trivial handler: with vigil-bench's --defect set, and
-// always with middleware-alloc, so the defect's cost shows side by side.
+// always with fresh heap strings (middleware-alloc), so the defect's cost
+// shows side by side.
 
 #include <benchmark/benchmark.h>
 
 #include "alloc_counter.hpp"
-#include "bench_defects.hpp"
-#include "vigil/framework/middleware.hpp"
+#include "core_options.hpp"
+#include "vigil/framework/pipeline/middleware/default_chain.hpp"
 
 namespace {
 
 using namespace vigil::framework;
 
-void run_chain(benchmark::State& state, DefectSet defects) {
+void run_chain(benchmark::State& state, Formatting formatting) {
   RingLogSink sink(64);
   RateLimitOptions rate;  // a budget the benchmark never exhausts
   rate.tokens_per_second = 1e12;
   rate.burst = 1e12;
-  const Chain chain = make_default_chain(sink, defects, {}, rate);
+  const Chain chain = make_default_chain(sink, formatting, {}, rate);
   Event e;
   auto handler = [](Event& ev) {
     ev.response.status = 200;
@@ -41,13 +42,11 @@ void run_chain(benchmark::State& state, DefectSet defects) {
   allocations.report();
 }
 
-void BM_MiddlewareChain(benchmark::State& state) { run_chain(state, vigil::bench::active_defects()); }
+void BM_MiddlewareChain(benchmark::State& state) { run_chain(state, vigil::bench::core_options().formatting); }
 BENCHMARK(BM_MiddlewareChain);
 
 void BM_MiddlewareChainAllocDefect(benchmark::State& state) {
-  DefectSet defects = vigil::bench::active_defects();
-  defects.enable(Defect::MiddlewareAlloc);
-  run_chain(state, defects);
+  run_chain(state, Formatting::FreshHeapStrings);  // what middleware-alloc switches on
 }
 BENCHMARK(BM_MiddlewareChainAllocDefect);
 

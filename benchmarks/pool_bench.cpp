@@ -5,8 +5,8 @@
 #include <benchmark/benchmark.h>
 
 #include "alloc_counter.hpp"
-#include "bench_defects.hpp"
-#include "vigil/framework/event_pool.hpp"
+#include "core_options.hpp"
+#include "vigil/framework/memory/event_pool.hpp"
 
 namespace {
 
@@ -15,7 +15,7 @@ using vigil::framework::EventPool;
 
 // Shared by the benchmark's threads; built once with the active defects.
 EventPool& shared_pool() {
-  static EventPool pool(vigil::bench::active_defects());
+  static EventPool pool(vigil::bench::core_options().pool);
   return pool;
 }
 

@@ -10,12 +10,13 @@
 #include <benchmark/benchmark.h>
 
 #include "alloc_counter.hpp"
-#include "bench_defects.hpp"
+#include "core_options.hpp"
 #include "per_lookup.hpp"
-#include "vigil/framework/query.hpp"
-#include "vigil/framework/route_cache.hpp"
-#include "vigil/framework/route_table.hpp"
-#include "vigil/framework/router.hpp"
+#include "vigil/framework/text/query.hpp"
+#include "vigil/framework/routing/route_cache.hpp"
+#include "vigil/framework/routing/route_table.hpp"
+#include "vigil/framework/routing/router.hpp"
+#include "vigil/harness/data_files.hpp"
 
 namespace vigil::bench {
 namespace {
@@ -32,7 +33,7 @@ struct GithubSet {
 const GithubSet& github_set() {
   static const GithubSet set = [] {
     GithubSet s;
-    auto table = framework::load_route_table(framework::github_api_routes_file());
+    auto table = framework::load_route_table(harness::github_api_routes_file());
     auto error = table.ok() ? framework::add_routes(s.router, table.lines) : table.error;
     if (error) {
       std::fprintf(stderr, "routing_bench: %s\n", error->c_str());
@@ -108,7 +109,7 @@ BENCHMARK(BM_RouteGithubAll);
 
 void BM_RouteCacheHit(benchmark::State& state) {
   const auto& set = github_set();
-  framework::RouteCache cache(set.router, 1024, active_defects());
+  framework::RouteCache cache(set.router, core_options().route_cache);
   Params params;
   for (const auto& [method, path] : set.requests) cache.lookup(method, path, params);
   AllocationScope allocs(state);

@@ -1,5 +1,5 @@
-// libFuzzer target for the HTTP/1.1 request parser. Built by
-// scripts/fuzz-parser (clang, -fsanitize=fuzzer,address,undefined).
+// libFuzzer target for the HTTP/1.1 request parser: target vigil_parser_fuzz
+// of a VIGIL_FUZZ build (scripts/fuzz-parser: clang, libFuzzer, ASan+UBSan).
 //
 // Besides memory safety it checks two properties on every input:
 //  - feeding the bytes in pieces (sizes drawn from the input's first byte)

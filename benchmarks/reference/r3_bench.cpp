@@ -18,7 +18,8 @@ extern "C" {
 
 #include "../alloc_counter.hpp"
 #include "../per_lookup.hpp"
-#include "vigil/framework/route_table.hpp"
+#include "vigil/framework/routing/route_table.hpp"
+#include "vigil/harness/data_files.hpp"
 
 namespace vigil::bench {
 namespace {
@@ -63,7 +64,7 @@ const R3Set& r3_set() {
   static const R3Set set = [] {
     R3Set s;
     s.tree = r3_tree_create(10);
-    auto table = framework::load_route_table(framework::github_api_routes_file());
+    auto table = framework::load_route_table(harness::github_api_routes_file());
     if (!table.ok()) {
       std::fprintf(stderr, "r3_bench: %s\n", table.error.c_str());
       std::abort();

@@ -1,4 +1,4 @@
-#include "vigil/framework/arena.hpp"
+#include "vigil/framework/memory/arena.hpp"
 
 #include <cstdint>
 #include <cstring>
@@ -8,12 +8,6 @@
 
 namespace vigil::framework {
 namespace {
-
-DefectSet with(Defect d) {
-  DefectSet s;
-  s.enable(d);
-  return s;
-}
 
 bool aligned(const void* p, std::size_t align) { return reinterpret_cast<std::uintptr_t>(p) % align == 0; }
 
@@ -55,7 +49,7 @@ TEST(Arena, GrowsIntoNewBlocksAndGivesBackBeyondTheRetainedBound) {
   ArenaOptions options;
   options.block_size = 1024;
   options.max_retained_bytes = 4096;
-  Arena arena({}, options);
+  Arena arena(options);
   for (int i = 0; i < 100; ++i) arena.allocate(512, 8);
   EXPECT_GE(arena.bytes_used(), 100u * 512u);
   EXPECT_GE(arena.block_count(), 50u);
@@ -68,7 +62,7 @@ TEST(Arena, GrowsIntoNewBlocksAndGivesBackBeyondTheRetainedBound) {
 TEST(Arena, LargeAllocationGetsItsOwnBlock) {
   ArenaOptions options;
   options.block_size = 1024;
-  Arena arena({}, options);
+  Arena arena(options);
   auto* big = static_cast<char*>(arena.allocate(100'000));
   std::memset(big, 1, 100'000);
   EXPECT_GE(arena.bytes_reserved(), 100'000u);
@@ -87,7 +81,7 @@ TEST(Arena, EndRequestResetsByDefault) {
 }
 
 TEST(Arena, ArenaNoResetDefectGrowsPerRequest) {
-  Arena arena(with(Defect::ArenaNoReset));
+  Arena arena({.reset_per_request = false});
   for (int request = 0; request < 1000; ++request) {
     arena.allocate(256);
     arena.end_request();

@@ -1,4 +1,4 @@
-#include "vigil/framework/batch_worker.hpp"
+#include "vigil/framework/pipeline/batch_worker.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -42,7 +42,7 @@ TEST(BatchWorker, StartsOneWorkerPerBatchAndJoinsIt) {
   std::atomic<std::uint64_t> requests_seen{0};
   const std::size_t before = live_threads();
   {
-    BatchWorker worker({}, 10, [&](const BatchStats& s) {
+    BatchWorker worker({.batch_size = 10}, [&](const BatchStats& s) {
       requests_seen += s.requests;
       ++flushed;
     });
@@ -58,12 +58,10 @@ TEST(BatchWorker, StartsOneWorkerPerBatchAndJoinsIt) {
 }
 
 TEST(BatchWorker, ThreadLeakDefectLeavesAThreadPerBatch) {
-  DefectSet defects;
-  defects.enable(Defect::ThreadLeak);
   const std::size_t before = live_threads();
   const std::size_t parked_before = BatchWorker::leaked_workers_parked();
   {
-    BatchWorker worker(defects, 5);
+    BatchWorker worker({.batch_size = 5, .join_workers = false});
     for (int i = 0; i < 20; ++i) worker.on_request();
     EXPECT_EQ(worker.workers_started(), 4u);
   }  // destruction does not wait for the leaked workers
@@ -77,7 +75,7 @@ TEST(BatchWorker, ThreadLeakDefectLeavesAThreadPerBatch) {
 
 TEST(BatchWorker, OnRequestIsThreadSafe) {
   std::atomic<int> flushed{0};
-  BatchWorker worker({}, 7, [&](const BatchStats&) { ++flushed; });
+  BatchWorker worker({.batch_size = 7}, [&](const BatchStats&) { ++flushed; });
   std::vector<std::thread> threads;
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&] {

@@ -1,5 +1,7 @@
-#include "vigil/framework/buffer_history.hpp"
+#include "vigil/framework/memory/buffer_history.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 
 #include <gtest/gtest.h>
@@ -12,10 +14,10 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = BufferHistory::Clock;
 
-DefectSet with(Defect d) {
-  DefectSet s;
-  s.enable(d);
-  return s;
+BufferHistoryOptions with(HistoryPruning pruning) {
+  BufferHistoryOptions o;
+  o.pruning = pruning;
+  return o;
 }
 
 TEST(BufferHistory, BurstWithinTheAgeWindowIsCappedInCount) {
@@ -26,7 +28,7 @@ TEST(BufferHistory, BurstWithinTheAgeWindowIsCappedInCount) {
 }
 
 TEST(BufferHistory, HistoryUnboundedDefectKeepsTheWholeBurst) {
-  BufferHistory history(with(Defect::HistoryUnbounded));
+  BufferHistory history(with(HistoryPruning::AgeOnly));
   const auto t0 = Clock::time_point{} + 1h;
   for (int i = 0; i < 10'000; ++i) history.record(1000, t0 + std::chrono::microseconds(i));
   EXPECT_EQ(history.size(), 10'000u);
@@ -35,7 +37,7 @@ TEST(BufferHistory, HistoryUnboundedDefectKeepsTheWholeBurst) {
 TEST(BufferHistory, KeepsTheNewestEntriesOldestFirstWithinItsCapacity) {
   BufferHistoryOptions options;
   options.max_entries = 4;
-  BufferHistory history({}, options);
+  BufferHistory history(options);
   const auto t0 = Clock::time_point{} + 1h;
   for (std::size_t i = 1; i <= 3; ++i) history.record(i, t0 + std::chrono::milliseconds(i));
   ASSERT_EQ(history.size(), 3u);
@@ -51,7 +53,7 @@ TEST(BufferHistory, AgePruningKeepsOrderAcrossTheWrap) {
   BufferHistoryOptions options;
   options.max_entries = 3;
   options.max_age = 10s;
-  BufferHistory history({}, options);
+  BufferHistory history(options);
   const auto t0 = Clock::time_point{} + 1h;
   for (std::size_t i = 0; i < 5; ++i) history.record(i, t0 + std::chrono::seconds(i));
   history.record(100, t0 + 14s);  // entries 0..3 are older than 10 s
@@ -71,7 +73,7 @@ TEST(BufferHistory, RecordAllocatesNothingOnceConstructed) {
 }
 
 TEST(BufferHistory, HistoryUnboundedDefectAllocatesAsTheBurstGrows) {
-  BufferHistory history(with(Defect::HistoryUnbounded));
+  BufferHistory history(with(HistoryPruning::AgeOnly));
   const auto t0 = Clock::time_point{} + 1h;
   testing::CountingScope scope;
   for (std::size_t i = 0; i < 10'000; ++i) history.record(i, t0 + std::chrono::microseconds(i));
@@ -83,10 +85,10 @@ TEST(BufferHistory, HistoryUnboundedDefectAllocatesAsTheBurstGrows) {
 }
 
 TEST(BufferHistory, OldEntriesArePrunedByAgeInBothModes) {
-  for (const DefectSet defects : {DefectSet{}, with(Defect::HistoryUnbounded)}) {
-    BufferHistoryOptions options;
+  for (const HistoryPruning pruning : {HistoryPruning::CountAndAge, HistoryPruning::AgeOnly}) {
+    BufferHistoryOptions options = with(pruning);
     options.max_age = 10s;
-    BufferHistory history(defects, options);
+    BufferHistory history(options);
     const auto t0 = Clock::time_point{} + 1h;
     for (int i = 0; i < 5; ++i) history.record(100, t0 + std::chrono::seconds(i));
     history.record(100, t0 + 60s);
@@ -99,7 +101,7 @@ TEST(BufferHistory, SuggestsThePowerOfTwoAboveTheLargestRecentRead) {
   options.max_age = 10s;
   options.min_buffer = 4096;
   options.max_buffer = 65536;
-  BufferHistory history({}, options);
+  BufferHistory history(options);
   const auto t0 = Clock::time_point{} + 1h;
   EXPECT_EQ(history.suggested_buffer_size(), 4096u);
   history.record(100, t0);
@@ -110,6 +112,29 @@ TEST(BufferHistory, SuggestsThePowerOfTwoAboveTheLargestRecentRead) {
   EXPECT_EQ(history.suggested_buffer_size(), 65536u);
   history.record(100, t0 + 30s);  // the large reads aged out
   EXPECT_EQ(history.suggested_buffer_size(), 4096u);
+}
+
+TEST(BufferHistory, SuggestionAlwaysFollowsTheLargestEntryStillHeld) {
+  // Entries leave by count and by age while sizes repeat: the kept largest
+  // must match a scan of what is held after every record.
+  for (const HistoryPruning pruning : {HistoryPruning::CountAndAge, HistoryPruning::AgeOnly}) {
+    BufferHistoryOptions options = with(pruning);
+    options.max_entries = 8;
+    options.max_age = 5s;
+    options.min_buffer = 1;
+    BufferHistory history(options);
+    std::uint64_t state = 7;
+    auto t = Clock::time_point{} + 1h;
+    for (int i = 0; i < 5000; ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const std::size_t size = 1 + (state >> 33) % 5 * 1000;  // few distinct sizes, repeated
+      t += std::chrono::milliseconds((state >> 20) % 1500);
+      history.record(size, t);
+      std::size_t largest = 0;
+      for (std::size_t k = 0; k < history.size(); ++k) largest = std::max(largest, history.size_at(k));
+      ASSERT_EQ(history.suggested_buffer_size(), std::min(std::bit_ceil(largest), options.max_buffer)) << i;
+    }
+  }
 }
 
 }  // namespace

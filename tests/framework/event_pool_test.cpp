@@ -1,4 +1,4 @@
-#include "vigil/framework/event_pool.hpp"
+#include "vigil/framework/memory/event_pool.hpp"
 
 #include <atomic>
 #include <set>
@@ -23,10 +23,20 @@ namespace {
 
 using testing::CountingScope;
 
-DefectSet with(Defect d) {
-  DefectSet s;
-  s.enable(d);
-  return s;
+EventPoolOptions with(EventReset reset) {
+  EventPoolOptions o;
+  o.reset = reset;
+  return o;
+}
+EventPoolOptions with(PoolStrategy strategy) {
+  EventPoolOptions o;
+  o.strategy = strategy;
+  return o;
+}
+EventPoolOptions with(PoolLocking locking) {
+  EventPoolOptions o;
+  o.locking = locking;
+  return o;
 }
 
 // A request's worth of use: strings beyond the small-string size, and context
@@ -92,7 +102,7 @@ TEST(EventPool, RequestCycleLeavesNothingAllocatedAfterWarmUp) {
 
 TEST(EventPool, EventPoolLeakDefectLeavesContextStringsAllocated) {
   VIGIL_EXPECTED_LEAK_SCOPE;
-  EventPool pool(with(Defect::EventPoolLeak));
+  EventPool pool(with(EventReset::ClearsMapsOnly));
   for (int i = 0; i < 3; ++i) {
     Event* e = pool.acquire();
     fill(*e, i);
@@ -113,7 +123,7 @@ TEST(EventPool, EventPoolLeakDefectLeavesContextStringsAllocated) {
 }
 
 TEST(EventPool, PoolNoReuseFreesEveryReleasedEvent) {
-  EventPool pool(with(Defect::PoolNoReuse));
+  EventPool pool(with(PoolStrategy::Free));
   for (int i = 0; i < 20; ++i) {
     Event* e = pool.acquire();
     fill(*e, i);
@@ -129,7 +139,7 @@ TEST(EventPool, PoolNoReuseFreesEveryReleasedEvent) {
 }
 
 TEST(EventPool, PoolMutexDefectStillRecycles) {
-  EventPool pool(with(Defect::PoolMutex));
+  EventPool pool(with(PoolLocking::OneMutex));
   for (int i = 0; i < 20; ++i) {
     Event* e = pool.acquire();
     fill(*e, i);
@@ -146,7 +156,7 @@ TEST(EventPool, CachesAreBounded) {
   EventPoolOptions options;
   options.thread_cache_capacity = 8;
   options.shared_batches = 2;
-  EventPool pool({}, options);
+  EventPool pool(options);
   std::vector<Event*> held;
   for (int i = 0; i < 100; ++i) held.push_back(pool.acquire());
   for (Event* e : held) pool.release(e);
@@ -196,7 +206,7 @@ TEST(EventPool, ThreadsGetDistinctEventsAndCountersSum) {
 }
 
 TEST(EventPool, MutexPoolIsThreadSafe) {
-  EventPool pool(with(Defect::PoolMutex));
+  EventPool pool(with(PoolLocking::OneMutex));
   std::vector<std::thread> threads;
   for (int t = 0; t < 3; ++t) {
     threads.emplace_back([&] {

@@ -1,4 +1,4 @@
-#include "vigil/framework/json_writer.hpp"
+#include "vigil/framework/text/json_writer.hpp"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "vigil/framework/middleware.hpp"
+#include "vigil/framework/pipeline/middleware/default_chain.hpp"
 
 #include <chrono>
 #include <stdexcept>
@@ -14,12 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::CountingScope;
-
-DefectSet with(Defect d) {
-  DefectSet s;
-  s.enable(d);
-  return s;
-}
 
 class Recorder : public Middleware {
  public:
@@ -272,7 +266,7 @@ TEST(DefaultChain, MiddlewareAllocDefectAllocatesEveryRequest) {
   RateLimitOptions rate;
   rate.tokens_per_second = 1e9;
   rate.burst = 1e9;
-  const Chain chain = make_default_chain(sink, with(Defect::MiddlewareAlloc), {}, rate);
+  const Chain chain = make_default_chain(sink, Formatting::FreshHeapStrings, {}, rate);
   Event e;
   for (int i = 0; i < 3; ++i) run_default_request(chain, e, i);
   CountingScope scope;

@@ -1,4 +1,4 @@
-#include "vigil/framework/query.hpp"
+#include "vigil/framework/text/query.hpp"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "vigil/framework/route_cache.hpp"
+#include "vigil/framework/routing/route_cache.hpp"
 
 #include <string>
 
@@ -78,7 +78,7 @@ TEST(RouteCache, EvictsTheLeastRecentlyUsed) {
 
 TEST(RouteCache, ForcedCollisionsStillGiveTheRightAnswer) {
   const Router router = make_router();
-  RouteCache cache(router, 16, {}, same_hash_for_all);
+  RouteCache cache(router, {.capacity = 16, .hash = same_hash_for_all});
   Params p;
   for (int round = 0; round < 2; ++round) {
     EXPECT_EQ(cache.lookup(Method::GET, "/users/7", p).route->id, 0u);
@@ -93,9 +93,7 @@ TEST(RouteCache, ForcedCollisionsStillGiveTheRightAnswer) {
 
 TEST(RouteCache, HashOnlyDefectReturnsTheWrongRouteOnACollision) {
   const Router router = make_router();
-  DefectSet defects;
-  defects.enable(Defect::RouteCacheHashOnly);
-  RouteCache cache(router, 16, defects, same_hash_for_all);
+  RouteCache cache(router, {.capacity = 16, .key_comparison = KeyComparison::HashOnly, .hash = same_hash_for_all});
   Params p;
   EXPECT_EQ(cache.lookup(Method::GET, "/users/7", p).route->id, 0u);
   auto wrong = cache.lookup(Method::GET, "/repos/a/b", p);
@@ -106,9 +104,7 @@ TEST(RouteCache, HashOnlyDefectReturnsTheWrongRouteOnACollision) {
 
 TEST(RouteCache, UnboundedDefectNeverEvicts) {
   const Router router = make_router();
-  DefectSet defects;
-  defects.enable(Defect::RouteCacheUnbounded);
-  RouteCache cache(router, 4, defects);
+  RouteCache cache(router, {.capacity = 4, .bounded = false});
   Params p;
   for (int i = 0; i < 100; ++i) cache.lookup(Method::GET, "/users/" + std::to_string(i), p);
   EXPECT_EQ(cache.size(), 100u);

@@ -1,6 +1,8 @@
-#include "vigil/framework/route_table.hpp"
+#include "vigil/framework/routing/route_table.hpp"
 
 #include <gtest/gtest.h>
+
+#include "vigil/harness/data_files.hpp"
 
 namespace vigil::framework {
 namespace {
@@ -53,7 +55,7 @@ TEST(RouteTable, ExamplePathFillsEveryParameter) {
 }
 
 TEST(RouteTable, GithubSetIsShippedWithTheRepository) {
-  auto table = load_route_table(github_api_routes_file());
+  auto table = load_route_table(harness::github_api_routes_file());
   ASSERT_TRUE(table.ok()) << table.error;
   EXPECT_EQ(table.lines.size(), 203u);
 }

@@ -12,8 +12,9 @@
 
 #include <gtest/gtest.h>
 
-#include "vigil/framework/route_table.hpp"
-#include "vigil/framework/router.hpp"
+#include "vigil/framework/routing/route_table.hpp"
+#include "vigil/framework/routing/router.hpp"
+#include "vigil/harness/data_files.hpp"
 
 namespace vigil::framework {
 namespace {
@@ -157,7 +158,7 @@ void expect_agreement(const Router& router, const std::vector<std::pair<Method, 
 }
 
 TEST(RouterReference, AgreesWithBruteForceAroundTheGithubSet) {
-  auto table = load_route_table(github_api_routes_file());
+  auto table = load_route_table(harness::github_api_routes_file());
   ASSERT_TRUE(table.ok()) << table.error;
   Router router;
   ASSERT_FALSE(add_routes(router, table.lines));

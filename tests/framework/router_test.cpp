@@ -1,4 +1,4 @@
-#include "vigil/framework/router.hpp"
+#include "vigil/framework/routing/router.hpp"
 
 #include <atomic>
 #include <string>
@@ -7,7 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "vigil/framework/route_table.hpp"
+#include "vigil/framework/routing/route_table.hpp"
+#include "vigil/harness/data_files.hpp"
 
 namespace vigil::framework {
 namespace {
@@ -214,7 +215,7 @@ TEST(Router, TwentyParameters) {
 }
 
 TEST(Router, EveryGithubRouteIsFoundWithItsParameters) {
-  auto table = load_route_table(github_api_routes_file());
+  auto table = load_route_table(harness::github_api_routes_file());
   ASSERT_TRUE(table.ok()) << table.error;
   ASSERT_EQ(table.lines.size(), 203u);
   Router router;
@@ -255,7 +256,7 @@ TEST(Router, RoutesAddedAfterAMatchAreFound) {
 TEST(Router, FirstMatchesFromManyThreadsAtOnce) {
   // The lookup tables are compiled by whichever match() comes first; the
   // others wait for them (ThreadSanitizer checks the hand-over in CI).
-  auto table = load_route_table(github_api_routes_file());
+  auto table = load_route_table(harness::github_api_routes_file());
   ASSERT_TRUE(table.ok()) << table.error;
   Router router;
   ASSERT_FALSE(add_routes(router, table.lines));

@@ -7,7 +7,9 @@
 #include <new>
 #include <string>
 
-#include "vigil/framework/app.hpp"
+#include "vigil/framework/pipeline/app.hpp"
+#include "vigil/harness/defects.hpp"
+#include "vigil/harness/reference_service.hpp"
 #include "vigil/framework/http/parser.hpp"
 #include "vigil/framework/http/response_writer.hpp"
 
@@ -53,8 +55,9 @@ int serve(App& app, Worker& worker, Session& session, RequestParser& parser, std
 
 TEST(Allocation, CommonRequestPathAllocatesNothingOnceWarm) {
   AppOptions options;
-  options.batch_size = 1 << 30;  // batch workers start threads; not per request
-  App app({}, options);
+  options.batch.batch_size = 1 << 30;  // batch workers start threads; not per request
+  const auto owned = harness::make_reference_app(options);
+  App& app = *owned;
   auto worker = app.make_worker();
   auto session = app.open_session("127.0.0.1:4000");
   RequestParser parser;
@@ -82,8 +85,10 @@ TEST(Allocation, CommonRequestPathAllocatesNothingOnceWarm) {
 TEST(Allocation, MiddlewareAllocDefectAllocatesPerRequest) {
   std::string error;
   AppOptions options;
-  options.batch_size = 1 << 30;
-  App app(*DefectSet::parse(std::vector<std::string>{"middleware-alloc"}, error), options);
+  options.batch.batch_size = 1 << 30;
+  const auto defects = harness::DefectSet::parse(std::vector<std::string>{"middleware-alloc"}, error);
+  const auto owned = harness::make_reference_app(harness::apply_defects(*defects, options));
+  App& app = *owned;
   auto worker = app.make_worker();
   auto session = app.open_session("127.0.0.1:4000");
   RequestParser parser;

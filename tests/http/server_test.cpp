@@ -17,8 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "vigil/framework/app.hpp"
+#include "vigil/framework/pipeline/app.hpp"
 #include "vigil/framework/http/app_service.hpp"
+#include "vigil/harness/reference_service.hpp"
 
 namespace vigil::framework::http {
 namespace {
@@ -142,8 +143,8 @@ class ServerTest : public ::testing::Test {
     EXPECT_TRUE(c.closed_by_server()) << raw.substr(0, 80);
   }
 
-  App app_;
-  AppService service_{app_};
+  std::unique_ptr<App> app_ = harness::make_reference_app();
+  AppService service_{*app_};
   std::optional<Server> server_;
   std::future<void> running_;
   std::uint16_t port_ = 0;
@@ -396,7 +397,7 @@ TEST_F(ServerTest, ConcurrentClientsOnSeveralLoops) {
     }));
   }
   for (auto& f : ok) EXPECT_EQ(f.get(), kRequests);
-  EXPECT_GE(app_.stats().requests, static_cast<std::uint64_t>(kClients * kRequests));
+  EXPECT_GE(app_->stats().requests, static_cast<std::uint64_t>(kClients * kRequests));
 }
 
 TEST_F(ServerTest, ListenFailsWithAReadableError) {

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "gbench_fixtures.hpp"
-#include "run_program.hpp"
 #include "../support/tool_run.hpp"
 
 namespace vigil::reports {
@@ -125,21 +124,24 @@ TEST(Cli, ImportWritesAValidReport) {
 // The binary itself: argument errors are one line and exit 2; help exits 0.
 TEST(CliBinary, ExitCodes) {
   const std::string bin = VIGIL_REPORT_BIN;
-  const auto help = test::run_program({bin, "--help"}, 30);
+  vigil::test::ScratchDir dir;
+  const auto run = [&](std::vector<std::string> args) {
+    return vigil::test::run_tool(bin, args, dir, std::chrono::seconds(30));
+  };
+  const auto help = run({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("diff"), std::string::npos);
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {bin}, {bin, "frobnicate"}, {bin, "diff", "only-one.json"}, {bin, "render", "--format"},
-           {bin, "validate", "/nonexistent/report.json"}}) {
-    const auto r = test::run_program(args, 30);
-    EXPECT_EQ(r.exit_code, kExitBadInput) << args.back();
+           {}, {"frobnicate"}, {"diff", "only-one.json"}, {"render", "--format"},
+           {"validate", "/nonexistent/report.json"}}) {
+    const auto r = run(args);
+    EXPECT_EQ(r.exit_code, kExitBadInput) << (args.empty() ? bin : args.back());
     EXPECT_EQ(lines(r.err), 1) << r.err;
   }
-  vigil::test::ScratchDir dir;
   const auto base = good_report(dir, "base.json", 0.9);
   const auto worse = good_report(dir, "worse.json", 0.5);
-  EXPECT_EQ(test::run_program({bin, "gate", base.string(), worse.string()}, 30).exit_code, kExitProblem);
-  EXPECT_EQ(test::run_program({bin, "diff", "--gate", base.string(), base.string()}, 30).exit_code, kExitClean);
+  EXPECT_EQ(run({"gate", base.string(), worse.string()}).exit_code, kExitProblem);
+  EXPECT_EQ(run({"diff", "--gate", base.string(), base.string()}).exit_code, kExitClean);
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include "render_fixtures.hpp"
-#include "run_program.hpp"
 #include "../support/tool_run.hpp"
 #include "vigil/reports/render.hpp"
 
@@ -48,12 +47,13 @@ TEST(HtmlInChromium, LoadsCleanlyAndDrawsItsCharts) {
   html.replace(body_end, 7, kCheckScript);
   const auto page = dir.write("report.html", html);
 
-  const auto result = test::run_program(
-      {kChromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  const auto result = vigil::test::run_tool(
+      kChromium,
+      {"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
        "--disable-background-networking", "--disable-component-update", "--disable-sync",
        "--user-data-dir=" + (dir.path() / "profile").string(), "--enable-logging=stderr", "--v=0",
        "--dump-dom", "file://" + page.string()},
-      120);
+      dir, std::chrono::seconds(120));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(attribute(result.out, "data-svgs"), 5) << result.out.substr(0, 400);
   EXPECT_EQ(attribute(result.out, "data-lines"), 2);  // live_bytes before and after

@@ -67,7 +67,8 @@ inline std::string read_text_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
-// Runs `binary args...` with stdin from /dev/null; the captured output goes
+// Runs `binary args...` with stdin from /dev/null, in a process group of its
+// own (a time-out kills whatever it started too); the captured output goes
 // through files in `scratch` (stdout.txt, stderr.txt).
 inline ToolRun run_tool(const std::string& binary, const std::vector<std::string>& args,
                         const ScratchDir& scratch, std::chrono::seconds limit = std::chrono::seconds(120)) {
@@ -83,8 +84,13 @@ inline ToolRun run_tool(const std::string& binary, const std::vector<std::string
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = -1;
-  const int spawn_error = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawn_error = posix_spawn(&pid, binary.c_str(), &actions, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0) throw std::runtime_error("cannot start " + binary);
 
@@ -100,7 +106,7 @@ inline ToolRun run_tool(const std::string& binary, const std::vector<std::string
     }
     if (done == -1 && errno != EINTR) break;
     if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);
       ::waitpid(pid, &status, 0);
       run.timed_out = true;
       break;

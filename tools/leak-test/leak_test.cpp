@@ -14,14 +14,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "vigil/framework/defects.hpp"
-#include "vigil/framework/scenario.hpp"
+#include "vigil/harness/progress.hpp"
+#include "vigil/harness/scenario.hpp"
 #include "vigil/profilers/capture.hpp"
 #include "vigil/profilers/launcher.hpp"
 #include "vigil/profilers/leak_analysis.hpp"
 #include "vigil/profilers/leak_findings.hpp"
 #include "vigil/profilers/symbolizer.hpp"
-#include "vigil/reports/progress.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace vigil::leaktest {
@@ -122,7 +121,7 @@ Launch launch(const std::vector<std::string>& argv, const profilers::RunOptions&
     done.store(true);
   });
   if (expected_cycles) {
-    reports::ProgressBar bar("cycles", *expected_cycles);
+    harness::ProgressBar bar("cycles", *expected_cycles);
     SnapshotCounter counter(run_options.output_dir);
     while (!done.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -183,7 +182,7 @@ void print_summary(const Options& o, const reports::Report& report, const profil
   if (o.command.empty()) {
     fmt::print("vigil-leak-test: in-process, scenario {}, {} cycles x {} requests after {} warm-up cycles; defects: {}\n",
                o.scenario, o.cycles, o.requests_per_cycle, o.warmup,
-               o.defects.empty() ? std::string("none") : fmt::format("{}", fmt::join(o.defects, ", ")));
+               o.defects.empty() ? std::string("none") : fmt::format("{}", fmt::join(o.defects.names(), ", ")));
   } else {
     fmt::print("vigil-leak-test: {} ({} snapshots by {}, first {} left out as warm-up)\n",
                fmt::join(o.command, " "), cfg.value("snapshots", 0), cfg.value("snapshot_trigger", "?"),
@@ -251,16 +250,12 @@ void print_summary(const Options& o, const reports::Report& report, const profil
 
 }  // namespace
 
-int run(const Options& o) {
-  const bool in_process = o.command.empty();
-  framework::DefectSet defects;
-  if (in_process) {
-    std::string error;
-    const auto parsed = framework::DefectSet::parse(o.defects, error);
-    if (!parsed) throw UsageError(error);
-    defects = *parsed;
-    if (!framework::parse_scenario(o.scenario)) {
-      throw UsageError(fmt::format("unknown scenario '{}' (one of: {})", o.scenario, framework::scenario_names()));
+namespace {
+
+void validate(const Options& o) {
+  if (o.command.empty()) {
+    if (!harness::parse_scenario(o.scenario)) {
+      throw UsageError(fmt::format("unknown scenario '{}' (one of: {})", o.scenario, harness::scenario_names()));
     }
     if (o.cycles < kMinMeasuredCycles) {
       throw UsageError(fmt::format("--cycles must be at least {} to judge growth", kMinMeasuredCycles));
@@ -272,28 +267,35 @@ int run(const Options& o) {
   if (o.depth < 1 || o.depth > 128) throw UsageError("--depth must be within 1..128");
   check_output_path(o.json, "--json");
   check_output_path(o.folded, "--folded");
+}
 
-  TempDir capture_dir;
+// The target: the user's command, or the in-process driver with the scenario.
+std::vector<std::string> target_argv(const Options& o) {
+  if (!o.command.empty()) return o.command;
+  std::vector<std::string> argv = {driver_path().string(), "--scenario", o.scenario,
+                                   "--cycles", std::to_string(o.warmup + o.cycles),
+                                   "--requests-per-cycle", std::to_string(o.requests_per_cycle)};
+  for (const std::string& d : o.defects.names()) {
+    argv.push_back("--defect");
+    argv.push_back(d);
+  }
+  return argv;
+}
+
+profilers::RunOptions run_options_for(const Options& o, const fs::path& capture_dir) {
   profilers::RunOptions run_options;
-  run_options.output_dir = capture_dir.path();
+  run_options.output_dir = capture_dir;
   run_options.stack_depth = o.depth;
   run_options.interval = o.interval;
   run_options.sample_bytes = o.sample_bytes;
+  if (o.command.empty()) run_options.stdout_file = capture_dir / "driver.out";
+  return run_options;
+}
 
-  std::vector<std::string> argv = o.command;
+profilers::RunResult run_target(const Options& o, const profilers::RunOptions& run_options) {
   std::optional<std::uint64_t> expected_cycles;
-  if (in_process) {
-    argv = {driver_path().string(), "--scenario", o.scenario, "--cycles", std::to_string(o.warmup + o.cycles),
-            "--requests-per-cycle", std::to_string(o.requests_per_cycle)};
-    for (const std::string& d : defects.names()) {
-      argv.push_back("--defect");
-      argv.push_back(d);
-    }
-    run_options.stdout_file = capture_dir.path() / "driver.out";
-    expected_cycles = o.warmup + o.cycles;
-  }
-
-  Launch launched = launch(argv, run_options, expected_cycles);
+  if (o.command.empty()) expected_cycles = o.warmup + o.cycles;
+  Launch launched = launch(target_argv(o), run_options, expected_cycles);
   if (launched.error) {
     try {
       std::rethrow_exception(launched.error);
@@ -301,8 +303,12 @@ int run(const Options& o) {
       throw UsageError(e.what());
     }
   }
-  const profilers::RunResult& result = launched.result;
+  return launched.result;
+}
 
+reports::Report start_report(const Options& o, const profilers::RunResult& result,
+                             const profilers::RunOptions& run_options) {
+  const bool in_process = o.command.empty();
   reports::Report report = reports::make_report("leak-test");
   report.config = {{"mode", in_process ? "in-process" : "external"},
                    {"warmup", o.warmup},
@@ -312,7 +318,7 @@ int run(const Options& o) {
     report.config["scenario"] = o.scenario;
     report.config["cycles"] = o.cycles;
     report.config["requests_per_cycle"] = o.requests_per_cycle;
-    report.config["defects"] = defects.names();
+    report.config["defects"] = o.defects.names();
   } else {
     report.config["command"] = o.command;
     report.config["interval_ms"] = o.interval.count();
@@ -321,58 +327,79 @@ int run(const Options& o) {
                              {"ok", result.ok()},
                              {"wall_s", std::chrono::duration<double>(result.wall).count()}};
   if (in_process && result.ok()) {
+    // The driver's last line: the core's state at the end of the run.
     std::ifstream state(*run_options.stdout_file);
     const auto core = nlohmann::json::parse(state, nullptr, false);
     if (!core.is_discarded()) report.config["core"] = core;
   }
+  return report;
+}
 
-  std::optional<Capture> capture;
+std::optional<Capture> read_target_capture(const fs::path& capture_dir, const profilers::RunResult& result) {
   try {
-    capture = profilers::read_capture(capture_dir.path(), result.pid);
+    return profilers::read_capture(capture_dir, result.pid);
   } catch (const profilers::CaptureError& e) {
     if (result.ok()) {
       throw UsageError(fmt::format("no usable capture from the target ({}); is it statically linked?", e.what()));
     }
   }
+  return std::nullopt;
+}
 
-  if (!result.ok()) {
-    reports::Finding f;
-    f.kind = "target-failure";
-    f.severity = reports::Severity::Error;
-    f.message = fmt::format("the target failed: {}{}", result.describe(),
-                            capture ? "" : " before writing any snapshot");
-    f.extra = {{"exited", result.exited}, {"exit_code", result.exit_code}, {"signal", result.signal}};
-    report.add_finding(std::move(f));
-  }
+void add_target_failure(reports::Report& report, const profilers::RunResult& result, bool captured) {
+  reports::Finding f;
+  f.kind = "target-failure";
+  f.severity = reports::Severity::Error;
+  f.message = fmt::format("the target failed: {}{}", result.describe(), captured ? "" : " before writing any snapshot");
+  f.extra = {{"exited", result.exited}, {"exit_code", result.exit_code}, {"signal", result.signal}};
+  report.add_finding(std::move(f));
+}
 
+struct Judged {
   profilers::LeakSeries series;
   profilers::LeakAnalysis analysis;
-  std::optional<Stacks> stacks;
-  if (capture) {
-    stacks.emplace(*capture);
-    std::vector<const profilers::Snapshot*> used;
-    series = profilers::leak_series_from_capture(*capture, &used);
-    profilers::reclassify_runtime_internals(series, [&](std::uint64_t site) { return (*stacks)(site); });
-    profilers::GrowthOptions growth;
-    growth.warmup = o.warmup;
-    growth.min_points = kMinMeasuredCycles;
-    analysis = profilers::analyse_leaks(series, growth);
-    report.config["snapshots"] = used.size();
-    report.config["snapshot_trigger"] =
-        used.empty() ? "none" : profilers::to_string(used.front()->trigger);
-    report.config["exit_scanned"] = capture->exit.has_value() && capture->exit->scanned;
-    profilers::add_leak_results(report, series, analysis, [&](std::uint64_t site) { return (*stacks)(site); });
-    if (o.folded) {
-      const profilers::Snapshot* last = used.empty() ? nullptr : used.back();
-      reports::write_file_atomic(*o.folded, last ? profilers::folded_stacks(*last, [&](std::uint64_t site) {
-        return (*stacks)(site);
-      }) : std::string());
-    }
+};
+
+// Growth per site over the snapshots, into the report (and --folded).
+Judged judge_capture(const Options& o, const Capture& capture, Stacks& stacks, reports::Report& report) {
+  const auto stack_of = [&](std::uint64_t site) { return stacks(site); };
+  Judged j;
+  std::vector<const profilers::Snapshot*> used;
+  j.series = profilers::leak_series_from_capture(capture, &used);
+  profilers::reclassify_runtime_internals(j.series, stack_of);
+  profilers::GrowthOptions growth;
+  growth.warmup = o.warmup;
+  growth.min_points = kMinMeasuredCycles;
+  j.analysis = profilers::analyse_leaks(j.series, growth);
+  report.config["snapshots"] = used.size();
+  report.config["snapshot_trigger"] = used.empty() ? "none" : profilers::to_string(used.front()->trigger);
+  report.config["exit_scanned"] = capture.exit.has_value() && capture.exit->scanned;
+  profilers::add_leak_results(report, j.series, j.analysis, stack_of);
+  if (o.folded) {
+    const profilers::Snapshot* last = used.empty() ? nullptr : used.back();
+    reports::write_file_atomic(*o.folded, last ? profilers::folded_stacks(*last, stack_of) : std::string());
   }
+  return j;
+}
+
+}  // namespace
+
+int run(const Options& o) {
+  validate(o);
+  TempDir capture_dir;
+  const profilers::RunOptions run_options = run_options_for(o, capture_dir.path());
+  const profilers::RunResult result = run_target(o, run_options);
+  reports::Report report = start_report(o, result, run_options);
+  const std::optional<Capture> capture = read_target_capture(capture_dir.path(), result);
+  if (!result.ok()) add_target_failure(report, result, capture.has_value());
+
+  std::optional<Stacks> stacks;
+  Judged judged;
+  if (capture) judged = judge_capture(o, *capture, stacks.emplace(*capture), report);
   report.verdict = report.has_error_findings() ? reports::Verdict::Fail : reports::Verdict::Pass;
 
   if (stacks) {
-    print_summary(o, report, series, analysis, result, *stacks);
+    print_summary(o, report, judged.series, judged.analysis, result, *stacks);
   } else {
     fmt::print("vigil-leak-test: the target failed: {} before writing any snapshot\nverdict: FAIL\n",
                result.describe());

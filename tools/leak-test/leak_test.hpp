@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "vigil/harness/defects.hpp"
+
 namespace vigil::leaktest {
 
 // Bad usage or bad input: main prints what() on one line and exits 2.
@@ -26,7 +28,7 @@ struct Options {
   std::size_t cycles = 100;
   std::size_t requests_per_cycle = 200;
   std::size_t warmup = 5;
-  std::vector<std::string> defects;
+  harness::DefectSet defects;  // in-process mode only
   std::chrono::milliseconds interval{100};
   unsigned depth = 32;
   std::uint64_t sample_bytes = 0;

@@ -5,9 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include "leak_test.hpp"
-#include "vigil/framework/defect_flags.hpp"
-#include "vigil/framework/scenario.hpp"
-#include "vigil/reports/tool_cli.hpp"
+#include "vigil/harness/defect_flags.hpp"
+#include "vigil/harness/scenario.hpp"
+#include "vigil/harness/tool_cli.hpp"
 
 int main(int argc, char** argv) {
   constexpr const char* kTool = "vigil-leak-test";
@@ -16,16 +16,15 @@ int main(int argc, char** argv) {
       "vigil-leak-test: find memory and thread leaks by their growth over cycles.\n"
       "In-process mode drives the reference core through request cycles; external mode\n"
       "(vigil-leak-test [options] -- CMD ARGS...) runs a program under the preload library."};
-  vigil::framework::DefectFlags defect_flags;
+  vigil::harness::DefectFlags defect_flags;
   std::size_t interval_ms = static_cast<std::size_t>(o.interval.count());
   app.add_option("--cycles", o.cycles, "Measured cycles (in-process mode)")->capture_default_str();
   app.add_option("--requests-per-cycle", o.requests_per_cycle, "Requests per cycle (in-process mode)")
       ->capture_default_str();
-  app.add_option("--scenario", o.scenario, "Workload: " + vigil::framework::scenario_names())
+  app.add_option("--scenario", o.scenario, "Workload: " + vigil::harness::scenario_names())
       ->capture_default_str();
   app.add_option("--warmup", o.warmup, "Leading cycles (snapshots) left out of the growth analysis")
       ->capture_default_str();
-  // Parsed by run(): outside in-process mode a defect is a usage error of its own.
   defect_flags.add_to(app, {"Switch a defect of the core on (repeatable; in-process mode)",
                             "List the defect catalog and exit"});
   app.add_option("--interval", interval_ms,
@@ -39,13 +38,12 @@ int main(int argc, char** argv) {
   app.add_option("--folded", o.folded, "Write live bytes per stack (folded, for flame graphs) to FILE");
   app.add_option("--top", o.top, "Growing sites shown in the summary")->capture_default_str();
   app.add_option("command", o.command, "Program to run under the preload (after --)");
-  if (auto exit = vigil::reports::parse_command_line(app, argc, argv, kTool)) return *exit;
-  if (auto exit = defect_flags.list_if_requested()) return *exit;
-  o.defects = defect_flags.names();
+  if (auto exit = vigil::harness::parse_command_line(app, argc, argv, kTool)) return *exit;
+  if (auto exit = defect_flags.resolve(kTool, o.defects)) return *exit;
   o.interval = std::chrono::milliseconds(interval_ms);
   try {
     return vigil::leaktest::run(o);
   } catch (const std::exception& e) {  // UsageError and any other failure to run
-    return vigil::reports::bad_input(kTool, e.what());
+    return vigil::harness::bad_input(kTool, e.what());
   }
 }

@@ -6,13 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "vigil/framework/defect_flags.hpp"
-#include "vigil/framework/pool_probe.hpp"
-#include "vigil/reports/progress.hpp"
+#include "vigil/harness/defect_flags.hpp"
+#include "vigil/harness/pool_probe.hpp"
+#include "vigil/harness/progress.hpp"
+#include "vigil/harness/tool_cli.hpp"
 #include "vigil/reports/report.hpp"
-#include "vigil/reports/tool_cli.hpp"
 
-namespace fw = vigil::framework;
+namespace hn = vigil::harness;
 namespace rp = vigil::reports;
 
 namespace {
@@ -28,8 +28,8 @@ std::vector<double> thin(const std::vector<double>& xs) {
   return out;
 }
 
-rp::Report build_report(const fw::PoolProbeOptions& options, const fw::PoolJudgeOptions& judge,
-                        const fw::PoolProbeResult& result, const std::vector<fw::PoolJudgement>& findings) {
+rp::Report build_report(const hn::PoolProbeOptions& options, const hn::PoolJudgeOptions& judge,
+                        const hn::PoolProbeResult& result, const std::vector<hn::PoolJudgement>& findings) {
   rp::Report report = rp::make_report("pool");
   report.config = {{"requests", options.requests},
                    {"threads", options.threads},
@@ -88,7 +88,7 @@ rp::Report build_report(const fw::PoolProbeOptions& options, const fw::PoolJudge
   return report;
 }
 
-void print_summary(const fw::PoolProbeResult& result, const rp::Report& report) {
+void print_summary(const hn::PoolProbeResult& result, const rp::Report& report) {
   fmt::print("{:>7}  {:>8}  {:>11}  {:>17}  {:>17}  {:>7}\n", "threads", "reuse", "fresh/warm",
              "pool ns (p50/p99)", "new ns (p50/p99)", "speedup");
   for (const auto& run : result.runs) {
@@ -96,7 +96,7 @@ void print_summary(const fw::PoolProbeResult& result, const rp::Report& report) 
                run.reuse_ratio_after_warmup(), run.after_warmup().fresh_allocations, run.pool.median_ns,
                run.pool.p99_ns, run.plain.median_ns, run.plain.p99_ns, run.speedup_vs_new());
   }
-  fmt::print("{}", rp::format_findings(report.findings, "the pool reuses its events and beats new/delete"));
+  fmt::print("{}", hn::format_findings(report.findings, "the pool reuses its events and beats new/delete"));
 }
 
 }  // namespace
@@ -104,9 +104,9 @@ void print_summary(const fw::PoolProbeResult& result, const rp::Report& report) 
 int main(int argc, char** argv) {
   constexpr const char* kTool = "vigil-pool";
   CLI::App app{"vigil-pool: event pool reuse ratio and acquire/release latency against plain new/delete"};
-  fw::PoolProbeOptions options;
-  fw::PoolJudgeOptions judge;
-  fw::DefectFlags defect_flags;
+  hn::PoolProbeOptions options;
+  hn::PoolJudgeOptions judge;
+  hn::DefectFlags defect_flags;
   std::string json_path;
 
   app.add_option("--requests", options.requests, "request cycles per thread-count run")
@@ -120,20 +120,20 @@ int main(int argc, char** argv) {
   defect_flags.add_to(app);
   app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
 
-  if (auto exit = rp::parse_command_line(app, argc, argv, kTool)) return *exit;
+  if (auto exit = hn::parse_command_line(app, argc, argv, kTool)) return *exit;
   if (auto exit = defect_flags.resolve(kTool, options.defects)) return *exit;
 
-  fw::PoolProbeResult result;
+  hn::PoolProbeResult result;
   try {
-    rp::ProgressBar bar("pool", 1000);
-    result = fw::run_pool_probe(options, [&](std::uint64_t done, std::uint64_t total) {
+    hn::ProgressBar bar("pool", 1000);
+    result = hn::run_pool_probe(options, [&](std::uint64_t done, std::uint64_t total) {
       bar.update(total == 0 ? 1 : done * 1000 / total);
     });
     bar.finish();
   } catch (const std::invalid_argument& e) {
-    return rp::bad_input(kTool, e.what());
+    return hn::bad_input(kTool, e.what());
   }
-  const rp::Report report = build_report(options, judge, result, fw::judge_pool_probe(result, judge));
+  const rp::Report report = build_report(options, judge, result, hn::judge_pool_probe(result, judge));
   print_summary(result, report);
-  return rp::write_report_and_exit_code(report, json_path, kTool);
+  return hn::write_report_and_exit_code(report, json_path, kTool);
 }

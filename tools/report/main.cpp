@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "vigil/reports/cli.hpp"
-#include "vigil/reports/tool_cli.hpp"
+#include "vigil/harness/tool_cli.hpp"
 
 namespace {
 
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   render_cmd->add_option("--output,-o", render.output, "Output file (default: stdout)");
   add_compare_options(*render_cmd, render.compare);
 
-  if (auto exit = parse_command_line(app, argc, argv, "vigil-report", "(see --help)")) return *exit;
+  if (auto exit = vigil::harness::parse_command_line(app, argc, argv, "vigil-report", "(see --help)")) return *exit;
 
   if (validate->parsed()) return run_validate(validate_files, std::cout, std::cerr);
   if (diff_cmd->parsed()) return run_diff(diff, std::cout, std::cerr);

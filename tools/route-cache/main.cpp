@@ -1,21 +1,24 @@
 // vigil-route-cache: route-cache latency and hit rate under access patterns,
 // and every cached answer checked against the uncached router.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "vigil/framework/defect_flags.hpp"
-#include "vigil/framework/route_cache_probe.hpp"
-#include "vigil/framework/route_table.hpp"
-#include "vigil/reports/progress.hpp"
+#include "vigil/framework/routing/route_table.hpp"
+#include "vigil/harness/data_files.hpp"
+#include "vigil/harness/defect_flags.hpp"
+#include "vigil/harness/progress.hpp"
+#include "vigil/harness/route_cache_probe.hpp"
+#include "vigil/harness/tool_cli.hpp"
 #include "vigil/reports/report.hpp"
 #include "vigil/reports/statistics.hpp"
-#include "vigil/reports/tool_cli.hpp"
 
 namespace fw = vigil::framework;
+namespace hn = vigil::harness;
 namespace rp = vigil::reports;
 
 namespace {
@@ -31,15 +34,15 @@ struct Options {
 };
 
 struct Run {
-  fw::PatternResult result;
+  hn::PatternResult result;
   double cached_p50, cached_p99, uncached_p50;
 };
 
 constexpr const char* kTool = "vigil-route-cache";
 
-rp::Report build_report(const Options& o, const fw::ProbeConfig& config, std::size_t routes,
+rp::Report build_report(const Options& o, const hn::ProbeConfig& config, std::size_t routes,
                         std::size_t requests, const std::vector<Run>& runs,
-                        const std::vector<fw::ProbeFinding>& findings) {
+                        const std::vector<hn::ProbeFinding>& findings) {
   rp::Report report = rp::make_report("route-cache");
   report.config = {{"pattern", o.pattern},
                    {"routes_file", o.routes_file},
@@ -56,7 +59,7 @@ rp::Report build_report(const Options& o, const fw::ProbeConfig& config, std::si
   std::size_t max_size = 0;
   for (const auto& run : runs) {
     const auto& r = run.result;
-    const std::string prefix = fmt::format("route_cache.{}.", fw::to_string(r.pattern));
+    const std::string prefix = fmt::format("route_cache.{}.", hn::to_string(r.pattern));
     report.set_metric(prefix + "hit_rate", r.hit_rate, "ratio", rp::Better::Higher);
     report.set_metric(prefix + "lookup_p50_ns", run.cached_p50, "ns", rp::Better::Lower);
     report.set_metric(prefix + "lookup_p99_ns", run.cached_p99, "ns", rp::Better::Lower);
@@ -81,7 +84,7 @@ rp::Report build_report(const Options& o, const fw::ProbeConfig& config, std::si
   for (std::size_t i = 0; i < runs.size(); ++i) {
     for (const auto& e : runs[i].result.wrong_examples) {
       for (auto& f : report.findings) {
-        if (f.kind != "wrong-answer" || !f.message.starts_with(fw::to_string(runs[i].result.pattern))) continue;
+        if (f.kind != "wrong-answer" || !f.message.starts_with(hn::to_string(runs[i].result.pattern))) continue;
         f.extra["examples"].push_back({{"request", e.request}, {"expected", e.expected}, {"got", e.got}});
       }
     }
@@ -90,29 +93,67 @@ rp::Report build_report(const Options& o, const fw::ProbeConfig& config, std::si
   return report;
 }
 
-void print_summary(const fw::ProbeConfig& config, const std::vector<Run>& runs, const rp::Report& report) {
+void print_summary(const hn::ProbeConfig& config, const std::vector<Run>& runs, const rp::Report& report) {
   fmt::print("{:<11} {:>8} {:>11} {:>11} {:>13} {:>9} {:>7}\n", "pattern", "hit rate", "p50 ns",
              "p99 ns", "uncached p50", "max size", "wrong");
   for (const auto& run : runs) {
     const auto& r = run.result;
-    fmt::print("{:<11} {:>8.3f} {:>11.1f} {:>11.1f} {:>13.1f} {:>9} {:>7}\n", fw::to_string(r.pattern),
+    fmt::print("{:<11} {:>8.3f} {:>11.1f} {:>11.1f} {:>13.1f} {:>9} {:>7}\n", hn::to_string(r.pattern),
                r.hit_rate, run.cached_p50, run.cached_p99, run.uncached_p50, r.max_size, r.wrong_answers);
   }
   fmt::print("capacity {}, {} lookups per pattern\n", config.capacity, config.lookups);
-  fmt::print("{}", rp::format_findings(report.findings,
+  fmt::print("{}", hn::format_findings(report.findings,
                                        "every cached answer matched the router, size stayed within capacity"));
 }
 
-}  // namespace
+// The requests to look up: generated from the routes, or read from --paths.
+std::optional<int> load_requests(const Options& o, const fw::Router& router, std::vector<hn::ProbeRequest>& requests) {
+  if (o.paths_file.empty()) {
+    requests = hn::requests_for_routes(router, o.paths_per_route);
+    return std::nullopt;
+  }
+  const auto paths = fw::load_route_table(o.paths_file);
+  if (!paths.ok()) return hn::bad_input(kTool, paths.error);
+  requests = hn::requests_from_table(paths.lines);
+  if (requests.empty()) return hn::bad_input(kTool, fmt::format("{}: no requests", o.paths_file));
+  return std::nullopt;
+}
 
-int main(int argc, char** argv) {
-  CLI::App app{"vigil-route-cache: route-cache latency and hit rate under access patterns, "
-               "every cached answer checked against the router"};
-  Options o;
-  fw::ProbeConfig config;
-  fw::DefectFlags defect_flags;
-  std::string json_path;
+std::optional<int> load_router(const Options& o, fw::Router& router) {
+  const auto table = fw::load_route_table(o.routes_file);
+  if (!table.ok()) return hn::bad_input(kTool, table.error);
+  if (auto refused = fw::add_routes(router, table.lines)) {
+    return hn::bad_input(kTool, fmt::format("{}: {}", o.routes_file, *refused));
+  }
+  if (router.size() == 0) return hn::bad_input(kTool, fmt::format("{}: no routes", o.routes_file));
+  return std::nullopt;
+}
 
+std::vector<hn::AccessPattern> patterns_for(const std::string& name) {
+  if (name == "all") return {hn::all_access_patterns().begin(), hn::all_access_patterns().end()};
+  return {*hn::parse_access_pattern(name)};
+}
+
+// One run per pattern, each with a fresh cache; the findings of all runs.
+std::vector<Run> run_patterns(const fw::Router& router, const std::vector<hn::ProbeRequest>& requests,
+                              const std::vector<hn::AccessPattern>& patterns, hn::ProbeConfig& config,
+                              double min_hit_rate, std::vector<hn::ProbeFinding>& findings) {
+  std::vector<Run> runs;
+  hn::ProgressBar bar("route-cache", config.lookups * patterns.size());
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    config.progress = [&bar, &config, i](std::uint64_t done) { bar.update(i * config.lookups + done); };
+    Run run{hn::run_probe(router, requests, patterns[i], config), 0, 0, 0};
+    run.cached_p50 = rp::percentile(run.result.cached_ns, 50);
+    run.cached_p99 = rp::percentile(run.result.cached_ns, 99);
+    run.uncached_p50 = rp::percentile(run.result.uncached_ns, 50);
+    for (auto& f : hn::evaluate_probe(run.result, config.capacity, min_hit_rate)) findings.push_back(std::move(f));
+    runs.push_back(std::move(run));
+  }
+  bar.finish();
+  return runs;
+}
+
+void add_options(CLI::App& app, Options& o, hn::ProbeConfig& config) {
   app.add_option("--pattern", o.pattern, "sequential, random, hotspot, zipf or all")
       ->check(CLI::IsMember({"sequential", "random", "hotspot", "zipf", "all"}));
   app.add_option("--routes", o.routes_file, "route table, METHOD PATTERN per line (default: the GitHub API set)");
@@ -128,61 +169,37 @@ int main(int argc, char** argv) {
   app.add_option("--min-hit-rate", o.min_hit_rate, "minimum hit rate of the hotspot pattern")
       ->check(CLI::Range(0.0, 1.0));
   app.add_flag("--explain", o.explain, "print the route and parameters each request matches, then exit");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vigil-route-cache: route-cache latency and hit rate under access patterns, "
+               "every cached answer checked against the router"};
+  Options o;
+  hn::ProbeConfig config;
+  hn::DefectFlags defect_flags;
+  std::string json_path;
+  add_options(app, o, config);
   defect_flags.add_to(app);
   app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
-
-  if (auto exit = rp::parse_command_line(app, argc, argv, kTool)) return *exit;
+  if (auto exit = hn::parse_command_line(app, argc, argv, kTool)) return *exit;
   if (auto exit = defect_flags.resolve(kTool, config.defects)) return *exit;
-  if (o.collide) config.hash = fw::collision_prone_route_cache_hash;
-  if (o.routes_file.empty()) o.routes_file = fw::github_api_routes_file().string();
+  if (o.collide) config.hash = hn::collision_prone_route_cache_hash;
+  if (o.routes_file.empty()) o.routes_file = hn::github_api_routes_file().string();
 
-  const auto table = fw::load_route_table(o.routes_file);
-  if (!table.ok()) return rp::bad_input(kTool, table.error);
   fw::Router router;
-  if (auto refused = fw::add_routes(router, table.lines)) {
-    return rp::bad_input(kTool, fmt::format("{}: {}", o.routes_file, *refused));
-  }
-  if (router.size() == 0) return rp::bad_input(kTool, fmt::format("{}: no routes", o.routes_file));
-
-  std::vector<fw::ProbeRequest> requests;
-  if (o.paths_file.empty()) {
-    requests = fw::requests_for_routes(router, o.paths_per_route);
-  } else {
-    const auto paths = fw::load_route_table(o.paths_file);
-    if (!paths.ok()) return rp::bad_input(kTool, paths.error);
-    requests = fw::requests_from_table(paths.lines);
-    if (requests.empty()) return rp::bad_input(kTool, fmt::format("{}: no requests", o.paths_file));
-  }
-
+  if (auto exit = load_router(o, router)) return *exit;
+  std::vector<hn::ProbeRequest> requests;
+  if (auto exit = load_requests(o, router, requests)) return *exit;
   if (o.explain) {
-    for (const auto& r : requests) fmt::print("{}\n", fw::explain_request(router, r));
+    for (const auto& r : requests) fmt::print("{}\n", hn::explain_request(router, r));
     return rp::kExitClean;
   }
 
-  std::vector<fw::AccessPattern> patterns;
-  if (o.pattern == "all") {
-    patterns.assign(fw::all_access_patterns().begin(), fw::all_access_patterns().end());
-  } else {
-    patterns.push_back(*fw::parse_access_pattern(o.pattern));
-  }
-
-  std::vector<Run> runs;
-  std::vector<fw::ProbeFinding> findings;
-  {
-    rp::ProgressBar bar("route-cache", config.lookups * patterns.size());
-    for (std::size_t i = 0; i < patterns.size(); ++i) {
-      config.progress = [&bar, &config, i](std::uint64_t done) { bar.update(i * config.lookups + done); };
-      Run run{fw::run_probe(router, requests, patterns[i], config), 0, 0, 0};
-      run.cached_p50 = rp::percentile(run.result.cached_ns, 50);
-      run.cached_p99 = rp::percentile(run.result.cached_ns, 99);
-      run.uncached_p50 = rp::percentile(run.result.uncached_ns, 50);
-      for (auto& f : fw::evaluate_probe(run.result, config.capacity, o.min_hit_rate)) findings.push_back(std::move(f));
-      runs.push_back(std::move(run));
-    }
-    bar.finish();
-  }
-
+  std::vector<hn::ProbeFinding> findings;
+  const std::vector<Run> runs = run_patterns(router, requests, patterns_for(o.pattern), config, o.min_hit_rate, findings);
   const rp::Report report = build_report(o, config, router.size(), requests.size(), runs, findings);
   print_summary(config, runs, report);
-  return rp::write_report_and_exit_code(report, json_path, kTool);
+  return hn::write_report_and_exit_code(report, json_path, kTool);
 }

@@ -1,4 +1,4 @@
-// vigil-server: the reference core on the network.
+// vigil-server: the reference service on the network.
 //
 // The FIRST line of stdout is the port number alone (useful with --port 0),
 // so that tools starting the server can read it.
@@ -8,31 +8,107 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "vigil/framework/app.hpp"
-#include "vigil/framework/defect_flags.hpp"
 #include "vigil/framework/http/app_service.hpp"
 #include "vigil/framework/http/server.hpp"
+#include "vigil/harness/defect_flags.hpp"
+#include "vigil/harness/reference_service.hpp"
+#include "vigil/harness/tool_cli.hpp"
 #include "vigil/reports/report.hpp"
-#include "vigil/reports/tool_cli.hpp"
 
 namespace {
 
 using vigil::framework::AppStats;
 namespace http = vigil::framework::http;
+namespace harness = vigil::harness;
 namespace reports = vigil::reports;
+
+constexpr const char* kTool = "vigil-server";
+
+struct Options {
+  http::ServerOptions server;
+  harness::DefectSet defects;
+  std::string json_path;
+  std::size_t header_timeout_ms = 10'000, idle_timeout_ms = 60'000, grace_ms = 10'000;
+};
+
+void add_options(CLI::App& cli, Options& o, harness::DefectFlags& defect_flags) {
+  cli.add_option("--host", o.server.host, "Numeric address to listen on")->capture_default_str();
+  cli.add_option("--port", o.server.port, "Port; 0 picks a free one (printed on the first line)")
+      ->capture_default_str();
+  cli.add_option("--threads", o.server.threads, "Event loops (0: one per core)")->capture_default_str();
+  defect_flags.add_to(cli, {"Switch on a defect of the catalog (repeatable)", "List the defect catalog and exit"});
+  cli.add_option("--max-body", o.server.limits.max_body_bytes, "Largest request body in bytes (413 above)")
+      ->capture_default_str();
+  cli.add_option("--max-head", o.server.limits.max_head_bytes,
+                 "Largest request line + headers in bytes (431 above)")
+      ->capture_default_str();
+  cli.add_option("--max-headers", o.server.limits.max_headers, "Most header fields (431 above), at most 100")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cli.add_option("--header-timeout-ms", o.header_timeout_ms, "Deadline for a request head (slowloris)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--idle-timeout-ms", o.idle_timeout_ms, "Idle keep-alive connections close after this")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--shutdown-grace-ms", o.grace_ms, "Time requests in flight get on SIGINT/SIGTERM")
+      ->capture_default_str();
+  cli.add_option("--json", o.json_path, "Write a vigil.report/1 report of the run on shutdown");
+}
+
+// SIGINT/SIGTERM are taken synchronously by one thread (every thread started
+// after this inherits the mask), which asks the server to stop.
+sigset_t block_stop_signals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  return stop_signals;
+}
+
+// Serves until a stop signal; returns kExitProblem when an event loop failed.
+int serve_until_stopped(http::Server& server, const sigset_t& stop_signals) {
+  std::atomic<bool> done{false};
+  std::thread signal_waiter([&] {
+    timespec tick{0, 100'000'000};
+    while (!done.load()) {
+      int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+      if (sig == SIGINT || sig == SIGTERM) {
+        server.stop();
+        return;
+      }
+    }
+  });
+  int exit_code = reports::kExitClean;
+  try {
+    server.run();
+  } catch (const std::exception& e) {
+    std::cerr << kTool << ": " << e.what() << "\n";
+    exit_code = reports::kExitProblem;
+  }
+  done = true;
+  signal_waiter.join();
+  return exit_code;
+}
 
 // The run's counters as a vigil.report/1 report; the verdict fails when the
 // pipeline answered with 5xx (it never should).
-reports::Report make_run_report(const AppStats& s, const nlohmann::json& config) {
+reports::Report make_run_report(const AppStats& s, const Options& o, const http::Server& server) {
   reports::Report r = reports::make_report("server");
-  r.config = config;
+  r.config = {{"host", o.server.host},
+              {"port", server.port()},
+              {"threads", server.threads()},
+              {"defects", o.defects.names()},
+              {"max_body", o.server.limits.max_body_bytes},
+              {"header_timeout_ms", o.header_timeout_ms},
+              {"idle_timeout_ms", o.idle_timeout_ms}};
   std::uint64_t server_errors = 0;
   for (auto [code, n] : s.responses_by_status) {
     if (code >= 500) server_errors += n;
@@ -61,96 +137,37 @@ reports::Report make_run_report(const AppStats& s, const nlohmann::json& config)
 }  // namespace
 
 int main(int argc, char** argv) {
-  constexpr const char* kTool = "vigil-server";
   CLI::App cli{"vigil-server: the Vigil reference HTTP/1.1 server"};
-  http::ServerOptions options;
-  vigil::framework::DefectFlags defect_flags;
-  std::string json_path;
-  std::size_t header_timeout_ms = 10'000, idle_timeout_ms = 60'000, grace_ms = 10'000;
-  cli.add_option("--host", options.host, "Numeric address to listen on")->capture_default_str();
-  cli.add_option("--port", options.port, "Port; 0 picks a free one (printed on the first line)")
-      ->capture_default_str();
-  cli.add_option("--threads", options.threads, "Event loops (0: one per core)")->capture_default_str();
-  defect_flags.add_to(cli, {"Switch on a defect of the catalog (repeatable)", "List the defect catalog and exit"});
-  cli.add_option("--max-body", options.limits.max_body_bytes, "Largest request body in bytes (413 above)")
-      ->capture_default_str();
-  cli.add_option("--max-head", options.limits.max_head_bytes,
-                 "Largest request line + headers in bytes (431 above)")
-      ->capture_default_str();
-  cli.add_option("--max-headers", options.limits.max_headers, "Most header fields (431 above), at most 100")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100));
-  cli.add_option("--header-timeout-ms", header_timeout_ms, "Deadline for a request head (slowloris)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cli.add_option("--idle-timeout-ms", idle_timeout_ms, "Idle keep-alive connections close after this")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cli.add_option("--shutdown-grace-ms", grace_ms, "Time requests in flight get on SIGINT/SIGTERM")
-      ->capture_default_str();
-  cli.add_option("--json", json_path, "Write a vigil.report/1 report of the run on shutdown");
-  if (auto exit = reports::parse_command_line(cli, argc, argv, kTool, "(see --help)")) return *exit;
-  vigil::framework::DefectSet defects;
-  if (auto exit = defect_flags.resolve(kTool, defects)) return *exit;
-  options.timeouts.header = std::chrono::milliseconds(header_timeout_ms);
-  options.timeouts.idle = std::chrono::milliseconds(idle_timeout_ms);
-  options.timeouts.shutdown_grace = std::chrono::milliseconds(grace_ms);
+  Options o;
+  harness::DefectFlags defect_flags;
+  add_options(cli, o, defect_flags);
+  if (auto exit = harness::parse_command_line(cli, argc, argv, kTool, "(see --help)")) return *exit;
+  if (auto exit = defect_flags.resolve(kTool, o.defects)) return *exit;
+  o.server.timeouts.header = std::chrono::milliseconds(o.header_timeout_ms);
+  o.server.timeouts.idle = std::chrono::milliseconds(o.idle_timeout_ms);
+  o.server.timeouts.shutdown_grace = std::chrono::milliseconds(o.grace_ms);
 
-  // SIGINT/SIGTERM are taken synchronously by one thread (every thread
-  // started from here inherits the mask), which asks the server to stop.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  vigil::framework::App app(defects);
-  http::AppService service(app);
-  http::Server server(options, service);
+  const sigset_t stop_signals = block_stop_signals();
+  const auto app = harness::make_reference_app(harness::apply_defects(o.defects));
+  http::AppService service(*app);
+  http::Server server(o.server, service);
   try {
     server.listen();
   } catch (const std::exception& e) {
-    return reports::bad_input(kTool, e.what());
+    return harness::bad_input(kTool, e.what());
   }
   std::cout << server.port() << "\n"
             << fmt::format("vigil-server listening on http://{}:{}/ ({} threads, defects: {})\n",
-                           options.host, server.port(), server.threads(),
-                           defects.empty() ? "none" : fmt::format("{}", fmt::join(defects.names(), ", ")))
+                           o.server.host, server.port(), server.threads(),
+                           o.defects.empty() ? "none" : fmt::format("{}", fmt::join(o.defects.names(), ", ")))
             << std::flush;
 
-  std::atomic<bool> done{false};
-  std::thread signal_waiter([&] {
-    timespec tick{0, 100'000'000};
-    while (!done.load()) {
-      int sig = sigtimedwait(&stop_signals, nullptr, &tick);
-      if (sig == SIGINT || sig == SIGTERM) {
-        server.stop();
-        return;
-      }
-    }
-  });
-  int exit_code = reports::kExitClean;
-  try {
-    server.run();
-  } catch (const std::exception& e) {
-    std::cerr << "vigil-server: " << e.what() << "\n";
-    exit_code = reports::kExitProblem;
-  }
-  done = true;
-  signal_waiter.join();
-
-  AppStats stats = app.stats();
+  const int exit_code = serve_until_stopped(server, stop_signals);
+  const AppStats stats = app->stats();
   std::cout << fmt::format("vigil-server stopped: {} requests, pool reuse {:.3f}, route cache {} hits / {} misses\n",
                            stats.requests, stats.pool.reuse_ratio(), stats.route_cache.hits,
                            stats.route_cache.misses);
-  nlohmann::json config = {{"host", options.host},
-                           {"port", server.port()},
-                           {"threads", server.threads()},
-                           {"defects", defects.names()},
-                           {"max_body", options.limits.max_body_bytes},
-                           {"header_timeout_ms", header_timeout_ms},
-                           {"idle_timeout_ms", idle_timeout_ms}};
-  reports::Report report = make_run_report(stats, config);
+  const reports::Report report = make_run_report(stats, o, server);
   // The worse of the run's and the report's codes (0 < 1 < 2).
-  return std::max(exit_code, reports::write_report_and_exit_code(report, json_path, kTool));
+  return std::max(exit_code, harness::write_report_and_exit_code(report, o.json_path, kTool));
 }

@@ -10,6 +10,7 @@ class AppConnectionHandler : public ConnectionHandler {
   void handle(const Request& request, Response& response) override {
     app_.handle(worker_, *session_, request, response);
   }
+  std::size_t read_buffer_size() const override { return session_->history().suggested_buffer_size(); }
 
  private:
   App& app_;

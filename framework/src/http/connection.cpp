@@ -13,7 +13,9 @@ namespace {
 constexpr std::size_t kInitialInput = 4 * 1024;
 constexpr std::size_t kMinReadSpace = 2 * 1024;
 // Buffers above these sizes are given back once the connection is idle, so a
-// big request does not pin its memory for the life of a keep-alive connection.
+// big request does not pin its memory for the life of a keep-alive
+// connection. The input's bound is the handler's read_buffer_size() when it
+// has one (the connection's buffer-size history).
 constexpr std::size_t kRetainedInput = 64 * 1024;
 constexpr std::size_t kRetainedOutput = 64 * 1024;
 // Stop parsing pipelined requests while this much output waits (backpressure).
@@ -33,6 +35,11 @@ Connection::Connection(int fd, std::unique_ptr<ConnectionHandler> handler,
 
 Connection::~Connection() { ::close(fd_); }
 
+std::size_t Connection::input_capacity(std::size_t without_hint) const {
+  const std::size_t hint = handler_->read_buffer_size();
+  return hint == 0 ? without_hint : std::max(kInitialInput, hint);
+}
+
 bool Connection::ensure_read_space() {
   if (in_capacity_ - in_end_ >= kMinReadSpace) return true;
   if (in_begin_ > 0) {
@@ -48,7 +55,9 @@ bool Connection::ensure_read_space() {
   const Limits& l = context_.limits;
   std::size_t max = l.max_head_bytes + l.max_body_bytes + kInitialInput + kMinReadSpace;
   if (in_capacity_ >= max) return false;
-  std::size_t capacity = std::min(max, std::max(kInitialInput, in_capacity_ * 2));
+  // A fresh buffer starts at the size recent requests suggest.
+  const std::size_t start = in_capacity_ == 0 ? std::min(input_capacity(kInitialInput), max) : kInitialInput;
+  std::size_t capacity = std::min(max, std::max(start, in_capacity_ * 2));
   auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
   if (in_end_ > 0) std::memcpy(bigger.get(), in_.get(), in_end_);
   in_ = std::move(bigger);
@@ -115,7 +124,7 @@ void Connection::process(Clock::time_point now) {
   }
   if (in_begin_ == in_end_) {
     in_begin_ = in_end_ = 0;
-    if (in_capacity_ > kRetainedInput) {
+    if (in_capacity_ > input_capacity(kRetainedInput)) {
       in_.reset();
       in_capacity_ = 0;
     }

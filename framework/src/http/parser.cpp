@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "vigil/framework/method.hpp"
+#include "vigil/framework/routing/method.hpp"
 
 namespace vigil::framework::http {
 namespace {
@@ -31,13 +31,6 @@ bool is_field_value_char(char c) {
 bool is_target_char(char c) {
   auto u = static_cast<unsigned char>(c);
   return u > 0x20 && u < 0x7f;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool istarts_with(std::string_view s, std::string_view prefix) {

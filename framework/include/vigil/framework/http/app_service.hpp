@@ -2,7 +2,7 @@
 // Serves the reference App over the HTTP server: one App::Worker per event
 // loop, one App::Session per connection.
 
-#include "vigil/framework/app.hpp"
+#include "vigil/framework/pipeline/app.hpp"
 #include "vigil/framework/http/handler.hpp"
 
 namespace vigil::framework::http {

@@ -57,6 +57,9 @@ class Connection {
  private:
   enum class State { Active, Closing, Lingering };
 
+  // The input buffer's size from the handler's read_buffer_size() (what
+  // recent requests suggest), or `without_hint` when it has none.
+  std::size_t input_capacity(std::size_t without_hint) const;
   bool ensure_read_space();
   void process(Clock::time_point now);
   Interest flush(Clock::time_point now);

@@ -3,6 +3,7 @@
 // loops; each loop makes its own WorkerHandler (used by that thread only),
 // which opens a ConnectionHandler per accepted connection.
 
+#include <cstddef>
 #include <memory>
 #include <string_view>
 
@@ -15,6 +16,9 @@ class ConnectionHandler {
   virtual ~ConnectionHandler() = default;
   // Fills `response` (cleared by the callee) for a complete request.
   virtual void handle(const Request& request, Response& response) = 0;
+  // The read buffer this connection should have, from what it has received
+  // lately; 0 leaves the choice to the connection.
+  virtual std::size_t read_buffer_size() const { return 0; }
 };
 
 class WorkerHandler {

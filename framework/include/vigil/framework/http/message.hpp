@@ -8,16 +8,15 @@
 #include <string>
 #include <string_view>
 
-#include "vigil/framework/field_list.hpp"
+#include "vigil/framework/text/ascii.hpp"
+#include "vigil/framework/text/field.hpp"
 
 namespace vigil::framework::http {
 
 using vigil::framework::iequals;
 
-struct Header {
-  std::string_view name;
-  std::string_view value;
-};
+// A header field as parsed: views into the connection's buffer.
+using Header = Field;
 
 // Views into the connection's buffer: valid until the next request is parsed.
 struct Request {

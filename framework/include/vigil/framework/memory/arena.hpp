@@ -1,0 +1,61 @@
+#pragma once
+// A per-request bump allocator: allocation is a pointer increment; reset()
+// rewinds to the start, keeping blocks up to a retained bound.
+//
+// The pipeline calls end_request() after every request. With
+// reset_per_request off (the arena-no-reset bug) end_request() does nothing,
+// so the arena grows by every request's allocations.
+
+#include <cstddef>
+#include <string_view>
+
+
+namespace vigil::framework {
+
+struct ArenaOptions {
+  std::size_t block_size = 16 * 1024;       // size of a regular block
+  std::size_t max_retained_bytes = 64 * 1024;  // blocks kept across reset()
+  bool reset_per_request = true;                // end_request() rewinds
+};
+
+class Arena {
+ public:
+  explicit Arena(ArenaOptions options = {});
+  ~Arena();
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  // `align` must be a power of two. Never returns null (throws bad_alloc).
+  void* allocate(std::size_t size, std::size_t align = alignof(std::max_align_t));
+  // A copy of `text` in the arena.
+  std::string_view copy(std::string_view text);
+
+  template <class T>
+  T* allocate_array(std::size_t n) {
+    return static_cast<T*>(allocate(n * sizeof(T), alignof(T)));
+  }
+
+  // Rewinds unconditionally (whatever the options).
+  void reset();
+  // End of a request: reset(), unless reset_per_request is off.
+  void end_request();
+
+  std::size_t bytes_used() const;      // handed out since the last reset
+  std::size_t bytes_reserved() const;  // held from the system
+  std::size_t block_count() const { return block_count_; }
+
+ private:
+  struct Block;
+  Block* new_block(std::size_t min_payload);
+
+  ArenaOptions options_;
+  Block* first_ = nullptr;    // chain of blocks, oldest first
+  Block* current_ = nullptr;  // block being bumped
+  char* cursor_ = nullptr;
+  char* limit_ = nullptr;
+  std::size_t used_before_current_ = 0;  // bytes used in blocks before current_
+  std::size_t reserved_ = 0;
+  std::size_t block_count_ = 0;
+};
+
+}  // namespace vigil::framework

@@ -1,0 +1,173 @@
+#include "vigil/framework/routing/route_cache.hpp"
+
+#include "word_ops.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace vigil::framework {
+namespace {
+
+std::size_t bucket_count_for(std::size_t capacity) {
+  return std::bit_ceil(std::max<std::size_t>(capacity, 16));
+}
+
+constexpr std::uint64_t kA = 0x9E3779B97F4A7C15ULL;
+constexpr std::uint64_t kB = 0xD6E8FEB86659FD93ULL;
+constexpr std::uint64_t kC = 0xBF58476D1CE4E5B9ULL;
+constexpr std::uint64_t kD = 0x94D049BB133111EBULL;
+
+}  // namespace
+
+// 16 bytes per multiply, and no chain from one block to the next, so the
+// multiplies of a path overlap; the last block overlaps the one before
+// instead of a byte loop.
+std::uint32_t default_route_cache_hash(Method method, std::string_view path) {
+  const char* p = path.data();
+  const std::size_t n = path.size();
+  std::uint64_t sum = (static_cast<std::uint64_t>(n) << 8) ^ static_cast<std::uint64_t>(method);
+  if (n >= 16) {
+    for (std::size_t i = 0; i + 16 < n; i += 16) {
+      sum += fold_multiply(load_word(p + i) ^ (kA + i), load_word(p + i + 8) ^ kB);
+    }
+    sum += fold_multiply(load_word(p + n - 16) ^ kC, load_word(p + n - 8) ^ kD);
+  } else if (n >= 8) {
+    sum += fold_multiply(load_word(p) ^ kA, load_word(p + n - 8) ^ kB);
+  } else if (n >= 4) {
+    sum += fold_multiply(load_half(p) ^ kA, load_half(p + n - 4) ^ kB);
+  } else if (n > 0) {
+    const auto byte = [p](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])); };
+    sum += fold_multiply((byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16) ^ kA, kB);
+  }
+  const std::uint64_t h = fold_multiply(sum ^ kC, kD);
+  return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
+RouteCache::RouteCache(const Router& router, RouteCacheOptions options)
+    : router_(&router),
+      capacity_(options.capacity),
+      hash_only_(options.key_comparison == KeyComparison::HashOnly),
+      unbounded_(!options.bounded),
+      hash_(options.hash),
+      buckets_(bucket_count_for(options.capacity), kNone) {}
+
+CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& params) {
+  if (path.size() > kMaxPathLength || capacity_ == 0) {
+    ++stats_.misses;
+    return {router_->match(method, path, params), false};
+  }
+  const std::uint32_t h = hash_(method, path);
+  const std::uint32_t i = find(h, method, path);
+  if (i != kNone) {
+    ++stats_.hits;
+    if (i != lru_head_) {
+      lru_unlink(i);
+      lru_push_front(i);
+    }
+    fill_params(entries_[i], params);
+    return {entries_[i].route, true};
+  }
+  ++stats_.misses;
+  const Route* route = router_->match(method, path, params);
+  insert(h, method, path, route, params);
+  return {route, false};
+}
+
+void RouteCache::clear() {
+  entries_.clear();
+  std::fill(buckets_.begin(), buckets_.end(), kNone);
+  lru_head_ = lru_tail_ = kNone;
+  size_ = 0;
+}
+
+std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_view path) const {
+  for (std::uint32_t i = buckets_[hash & (buckets_.size() - 1)]; i != kNone;
+       i = entries_[i].bucket_next) {
+    const Entry& e = entries_[i];
+    if (e.hash != hash) continue;
+    // KeyComparison::HashOnly (the route-cache-hash-only bug): the hash is taken for the key.
+    if (hash_only_) return i;
+    if (e.method == method && e.path.size() == path.size() && same_bytes(e.path.data(), path.data(), path.size())) {
+      return i;
+    }
+  }
+  return kNone;
+}
+
+std::uint32_t RouteCache::take_slot() {
+  if (unbounded_ || size_ < capacity_) {
+    entries_.emplace_back();
+    return static_cast<std::uint32_t>(entries_.size() - 1);
+  }
+  const std::uint32_t victim = lru_tail_;
+  lru_unlink(victim);
+  bucket_unlink(victim);
+  --size_;
+  ++stats_.evictions;
+  return victim;
+}
+
+void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path,
+                        const Route* route, const Params& params) {
+  const std::uint32_t i = take_slot();
+  Entry& e = entries_[i];
+  e.hash = hash;
+  e.method = method;
+  e.route = route;
+  e.path.assign(path);
+  e.param_count = static_cast<std::uint8_t>(params.size());
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    e.params[k] = {static_cast<std::uint16_t>(params[k].value.data() - path.data()),
+                   static_cast<std::uint16_t>(params[k].value.size())};
+  }
+  std::uint32_t& head = buckets_[hash & (buckets_.size() - 1)];
+  e.bucket_next = head;
+  head = i;
+  lru_push_front(i);
+  ++size_;
+  if (size_ > buckets_.size()) grow_buckets();
+}
+
+void RouteCache::fill_params(const Entry& e, Params& params) const {
+  params.clear();
+  for (std::size_t k = 0; k < e.param_count; ++k) {
+    params.push(e.route->param_names[k], {e.path.data() + e.params[k].offset, e.params[k].length});
+  }
+}
+
+void RouteCache::lru_unlink(std::uint32_t i) {
+  Entry& e = entries_[i];
+  if (e.lru_prev != kNone) entries_[e.lru_prev].lru_next = e.lru_next;
+  else lru_head_ = e.lru_next;
+  if (e.lru_next != kNone) entries_[e.lru_next].lru_prev = e.lru_prev;
+  else lru_tail_ = e.lru_prev;
+  e.lru_prev = e.lru_next = kNone;
+}
+
+void RouteCache::lru_push_front(std::uint32_t i) {
+  Entry& e = entries_[i];
+  e.lru_prev = kNone;
+  e.lru_next = lru_head_;
+  if (lru_head_ != kNone) entries_[lru_head_].lru_prev = i;
+  lru_head_ = i;
+  if (lru_tail_ == kNone) lru_tail_ = i;
+}
+
+void RouteCache::bucket_unlink(std::uint32_t i) {
+  std::uint32_t* link = &buckets_[entries_[i].hash & (buckets_.size() - 1)];
+  while (*link != i) link = &entries_[*link].bucket_next;
+  *link = entries_[i].bucket_next;
+  entries_[i].bucket_next = kNone;
+}
+
+// Only the unbounded cache outgrows its buckets; keep chains short anyway.
+void RouteCache::grow_buckets() {
+  buckets_.assign(buckets_.size() * 2, kNone);
+  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
+    std::uint32_t& head = buckets_[entries_[i].hash & (buckets_.size() - 1)];
+    entries_[i].bucket_next = head;
+    head = i;
+  }
+}
+
+}  // namespace vigil::framework

@@ -1,0 +1,39 @@
+#pragma once
+// What every vigil-* tool's main() does around its own work, so that each
+// tool behaves the same at its edges: parse the command line (help on stdout,
+// a parse error as one line on stderr), print the findings, write the --json
+// report and turn the verdict into the exit code.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/reports/report.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace vigil::harness {
+
+// Prints "TOOL: REASON" as one line on stderr; returns kExitBadInput.
+int bad_input(std::string_view tool, std::string_view reason);
+
+// Parses argv into `app`. Returns nullopt when the tool should go on;
+// otherwise the exit code: kExitClean after printing the help (--help,
+// --help-all), kExitBadInput after one line "TOOL: REASON HINT" on stderr
+// (HINT, e.g. "(see --help)", only when given).
+std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,
+                                      std::string_view tool, std::string_view hint = {});
+
+// The findings part of a tool's summary, after a blank line: "no findings:
+// CLEAN_MESSAGE", or "N finding(s):" and one "  [kind] message" line each.
+std::string format_findings(const std::vector<reports::Finding>& findings, std::string_view clean_message);
+
+// Writes `report` to `json_path` (atomically; nothing when the path is empty)
+// and returns the exit code: kExitBadInput after one line on stderr if the
+// write failed, kExitProblem when the verdict is Fail, else kExitClean.
+int write_report_and_exit_code(const reports::Report& report, const std::string& json_path, std::string_view tool);
+
+}  // namespace vigil::harness
