@@ -14,30 +14,7 @@
 namespace vigil::profilers {
 namespace {
 
-double slope_over(const std::vector<double>& ys, std::size_t first) {
-  if (ys.size() < first + 2) return 0;
-  std::vector<double> xs(ys.size() - first);
-  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<double>(first + i);
-  return reports::fit_line(xs, std::span<const double>(ys).subspan(first)).slope;
-}
-
 double last_or_zero(const std::vector<double>& ys) { return ys.empty() ? 0 : ys.back(); }
-
-nlohmann::json fit_json(const GrowthFit& fit) {
-  return {{"first_cycle", fit.first},   {"points", fit.points},
-          {"slope", fit.slope},         {"intercept", fit.intercept},
-          {"r2", fit.r2},               {"theil_sen_slope", fit.theil_sen_slope},
-          {"trend_z", fit.trend_z},     {"share_growing", fit.share_growing},
-          {"growth", fit.growth}};
-}
-
-// The allocating line worth naming: the first frame of the user's own code
-// (the innermost frame when every frame is system code).
-std::string where(const std::vector<reports::Frame>& stack) {
-  if (stack.empty()) return "an unknown site";
-  const auto own = std::find_if(stack.begin(), stack.end(), [](const auto& f) { return !in_system_code(f); });
-  return describe_frame(own == stack.end() ? stack.front() : *own);
-}
 
 std::string_view base_name(std::string_view path) {
   const auto slash = path.find_last_of('/');
@@ -46,13 +23,59 @@ std::string_view base_name(std::string_view path) {
 
 bool module_is(const reports::Frame& f, std::string_view prefix) { return base_name(f.module).starts_with(prefix); }
 
-reports::Series series_of(const std::vector<double>& ys, std::string unit) {
-  reports::Series s;
-  s.x = "cycle";
-  s.y = std::move(unit);
-  s.points.reserve(ys.size());
-  for (std::size_t i = 0; i < ys.size(); ++i) s.points.emplace_back(static_cast<double>(i), ys[i]);
-  return s;
+// Cycles a run needs to tell a site that rose too few times, or paused at
+// the end, either way: if it leaks, `min_rises` rises at least as far apart
+// as the longest wait seen (the quiet end included: the next rise is later
+// than that); if it stopped, a quiet end of `overdue` expected waits.
+std::size_t cycles_needed(const SiteJudgement& j, const GrowthOptions& options) {
+  const GrowthVerdict& v = j.in_blocks ? j.blocks : j.bytes;
+  double longest = static_cast<double>(v.steps.quiet + 1);
+  for (std::size_t i = 0; i < v.steps.rises.size(); ++i) {
+    const std::size_t from = i == 0 ? 0 : v.steps.rises[i - 1].at;
+    longest = std::max(longest, static_cast<double>(v.steps.rises[i].at - from));
+  }
+  const double last_rise = v.steps.rises.empty() ? 0.0 : static_cast<double>(v.steps.rises.back().at);
+  const double if_leaking = longest * static_cast<double>(options.min_rises);
+  const double if_stopped = last_rise + options.overdue * std::max(v.steps.expected_wait, 1.0);
+  return options.warmup + static_cast<std::size_t>(std::ceil(std::max(if_leaking, if_stopped))) + 1;
+}
+
+std::vector<double> sum_of(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> sum(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) sum[i] = a[i] + b[i];
+  return sum;
+}
+
+// Rule: blocks that move from one site to another are not growth (a deque
+// used as a queue re-centres its map through another code path than the one
+// that made it; a table is rebuilt by another function): a site whose rise
+// is matched by another site's fall is judged on the sum of the two.
+bool moved_from_another_site(std::size_t index, const std::vector<SiteSeries>& sites,
+                             const std::vector<SiteJudgement>& judgements, double run_live_bytes,
+                             const GrowthOptions& options) {
+  const double grown = judgements[index].bytes.fit.held_growth;
+  for (std::size_t other = 0; other < sites.size(); ++other) {
+    const double fell = -judgements[other].bytes.fit.held_growth;
+    if (other == index || fell < 0.5 * grown) continue;
+    const SiteJudgement together =
+        judge_site(sum_of(sites[index].live_bytes, sites[other].live_bytes),
+                   sum_of(sites[index].live_blocks, sites[other].live_blocks), run_live_bytes, options);
+    if (together.outcome == SiteOutcome::Clean) return true;
+  }
+  return false;
+}
+
+SiteGrowth site_growth(const SiteSeries& site, const SiteJudgement& judgement) {
+  SiteGrowth growth;
+  growth.site = site.site;
+  growth.bytes = judgement.bytes.fit;
+  growth.blocks_per_cycle = judgement.blocks.fit.slope;
+  growth.live_bytes_final = last_or_zero(site.live_bytes);
+  growth.live_blocks_final = last_or_zero(site.live_blocks);
+  growth.live_bytes_start = judgement.bytes.fit.start;
+  growth.live_blocks_start = judgement.blocks.fit.start;
+  growth.judgement = judgement;
+  return growth;
 }
 
 }  // namespace
@@ -169,27 +192,44 @@ std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stac
   return moved;
 }
 
+std::string describe_allocating_frame(const std::vector<reports::Frame>& stack) {
+  if (stack.empty()) return "an unknown site";
+  const auto own = std::find_if(stack.begin(), stack.end(), [](const auto& f) { return !in_system_code(f); });
+  return describe_frame(own == stack.end() ? stack.front() : *own);
+}
+
 LeakAnalysis analyse_leaks(const LeakSeries& series, const GrowthOptions& options) {
   LeakAnalysis analysis;
   analysis.total_bytes = judge_growth(series.total_live_bytes, options);
-  // A thread is a leak whatever its size: any steady rise counts.
+  const double run_live_bytes = last_or_zero(series.total_live_bytes);
+  analysis.total = judge_site(series.total_live_bytes, series.total_live_blocks, run_live_bytes, options);
+  // A thread is a leak whatever its size: any rise counts.
   GrowthOptions thread_options = options;
   thread_options.min_slope = 0;
   analysis.threads = judge_growth(series.threads, thread_options);
 
+  std::vector<SiteJudgement> judgements;
+  judgements.reserve(series.sites.size());
   for (const SiteSeries& site : series.sites) {
-    const GrowthVerdict verdict = judge_growth(site.live_bytes, options);
-    if (!verdict.growing) continue;
-    SiteGrowth growth;
-    growth.site = site.site;
-    growth.bytes = verdict.fit;
-    growth.blocks_per_cycle = slope_over(site.live_blocks, verdict.fit.first);
-    growth.live_bytes_final = last_or_zero(site.live_bytes);
-    growth.live_blocks_final = last_or_zero(site.live_blocks);
-    analysis.growing_sites.push_back(growth);
+    judgements.push_back(judge_site(site.live_bytes, site.live_blocks, run_live_bytes, options));
+  }
+  for (std::size_t i = 0; i < series.sites.size(); ++i) {
+    const SiteJudgement& judgement = judgements[i];
+    if (judgement.outcome == SiteOutcome::Clean ||
+        moved_from_another_site(i, series.sites, judgements, run_live_bytes, options)) {
+      continue;
+    }
+    if (judgement.outcome == SiteOutcome::Leak) {
+      analysis.growing_sites.push_back(site_growth(series.sites[i], judgement));
+    } else {
+      analysis.undecided_sites.push_back(site_growth(series.sites[i], judgement));
+      analysis.undecided_sites.back().cycles_needed = cycles_needed(judgement, options);
+    }
   }
   std::sort(analysis.growing_sites.begin(), analysis.growing_sites.end(),
             [](const SiteGrowth& a, const SiteGrowth& b) { return a.bytes.slope > b.bytes.slope; });
+  std::sort(analysis.undecided_sites.begin(), analysis.undecided_sites.end(),
+            [](const SiteGrowth& a, const SiteGrowth& b) { return a.bytes.held_growth > b.bytes.held_growth; });
 
   if (series.exit) {
     for (const SiteExit& e : *series.exit) {
@@ -200,143 +240,6 @@ LeakAnalysis analyse_leaks(const LeakSeries& series, const GrowthOptions& option
     }
   }
   return analysis;
-}
-
-void add_leak_results(reports::Report& report, const LeakSeries& series,
-                      const LeakAnalysis& analysis, const StackOf& stack_of,
-                      std::size_t max_info_findings) {
-  using reports::Better;
-  using reports::Severity;
-
-  double bytes_per_cycle = 0, blocks_per_cycle = 0;
-  for (const SiteGrowth& g : analysis.growing_sites) {
-    bytes_per_cycle += g.bytes.slope;
-    blocks_per_cycle += std::max(g.blocks_per_cycle, 0.0);
-  }
-  report.set_metric("leak.bytes_per_cycle", bytes_per_cycle, "bytes", Better::Lower);
-  report.set_metric("leak.blocks_per_cycle", blocks_per_cycle, "blocks", Better::Lower);
-  report.set_metric("leak.growing_sites", static_cast<double>(analysis.growing_sites.size()),
-                    "sites", Better::Lower);
-  report.set_metric("leak.threads_growth", analysis.threads.growing ? analysis.threads.fit.slope : 0,
-                    "threads", Better::Lower);
-  report.set_metric("leak.threads_final", last_or_zero(series.threads), "threads", Better::Lower);
-  report.set_metric("leak.live_bytes_final", last_or_zero(series.total_live_bytes), "bytes",
-                    Better::Lower);
-  report.set_metric("leak.live_blocks_final", last_or_zero(series.total_live_blocks), "blocks",
-                    Better::Lower);
-  report.set_metric("leak.total_bytes_slope", analysis.total_bytes.fit.slope, "bytes",
-                    Better::Lower);
-  if (series.exit) {
-    report.set_metric("leak.unreachable_bytes", analysis.unreachable_bytes, "bytes", Better::Lower);
-    report.set_metric("leak.unreachable_blocks", analysis.unreachable_blocks, "blocks",
-                      Better::Lower);
-    report.set_metric("leak.reachable_bytes", analysis.reachable_bytes, "bytes", Better::Lower);
-    report.set_metric("leak.reachable_blocks", analysis.reachable_blocks, "blocks", Better::Lower);
-  }
-
-  report.series["live_bytes"] = series_of(series.total_live_bytes, "bytes");
-  report.series["live_blocks"] = series_of(series.total_live_blocks, "blocks");
-  report.series["threads"] = series_of(series.threads, "threads");
-
-  std::set<std::uint64_t> grown;
-  for (const SiteGrowth& g : analysis.growing_sites) {
-    grown.insert(g.site);
-    reports::Finding f;
-    f.kind = "leak";
-    f.severity = Severity::Error;
-    f.stack = stack_of(g.site);
-    f.message = fmt::format(
-        "live memory grows steadily by {:.1f} bytes ({:.2f} blocks) per cycle at {} "
-        "(r2 {:.2f}, {:.0f}% of cycles grew, {:.0f} bytes live at the end)",
-        g.bytes.slope, g.blocks_per_cycle, where(f.stack), g.bytes.r2,
-        100 * g.bytes.share_growing, g.live_bytes_final);
-    f.bytes = g.bytes.slope;
-    f.count = g.blocks_per_cycle;
-    f.extra = {{"site", g.site},
-               {"bytes_per_cycle", g.bytes.slope},
-               {"blocks_per_cycle", g.blocks_per_cycle},
-               {"live_bytes_final", g.live_bytes_final},
-               {"live_blocks_final", g.live_blocks_final},
-               {"fit", fit_json(g.bytes)}};
-    report.add_finding(std::move(f));
-  }
-
-  if (analysis.threads.growing) {
-    reports::Finding f;
-    f.kind = "thread-leak";
-    f.severity = Severity::Error;
-    f.message = fmt::format("live threads grow steadily by {:.2f} per cycle ({:.0f} at the end)",
-                            analysis.threads.fit.slope, last_or_zero(series.threads));
-    f.count = analysis.threads.fit.slope;
-    f.extra = {{"threads_per_cycle", analysis.threads.fit.slope},
-               {"threads_final", last_or_zero(series.threads)},
-               {"fit", fit_json(analysis.threads.fit)}};
-    // Each leaked thread keeps what started it (std::thread's state, its
-    // TLS): the growing site whose blocks grow at the threads' pace names it.
-    const SiteGrowth* starter = nullptr;
-    const double pace = analysis.threads.fit.slope;
-    for (const SiteGrowth& g : analysis.growing_sites) {
-      if (std::abs(g.blocks_per_cycle - pace) > 0.25 * pace) continue;
-      if (!starter || std::abs(g.blocks_per_cycle - pace) < std::abs(starter->blocks_per_cycle - pace)) {
-        starter = &g;
-      }
-    }
-    if (starter) {
-      f.stack = stack_of(starter->site);
-      f.message += fmt::format(", started at {}", where(f.stack));
-      f.extra["site"] = starter->site;
-    }
-    report.add_finding(std::move(f));
-  }
-
-  if (series.exit) {
-    std::vector<SiteExit> reachable;
-    for (const SiteExit& e : *series.exit) {
-      if (e.unreachable_blocks > 0) {
-        reports::Finding f;
-        f.kind = "leak";
-        f.severity = Severity::Error;
-        f.stack = stack_of(e.site);
-        f.message = fmt::format("{:.0f} bytes in {:.0f} block{} unreachable at exit, allocated at {}",
-                                e.unreachable_bytes, e.unreachable_blocks,
-                                e.unreachable_blocks == 1 ? "" : "s", where(f.stack));
-        f.bytes = e.unreachable_bytes;
-        f.count = e.unreachable_blocks;
-        f.extra = {{"site", e.site}, {"at_exit", "unreachable"}};
-        report.add_finding(std::move(f));
-      }
-      if (e.reachable_blocks > 0 && !grown.contains(e.site)) reachable.push_back(e);
-    }
-    std::sort(reachable.begin(), reachable.end(), [](const SiteExit& a, const SiteExit& b) {
-      return a.reachable_bytes > b.reachable_bytes;
-    });
-    if (reachable.size() > max_info_findings) reachable.resize(max_info_findings);
-    for (const SiteExit& e : reachable) {
-      reports::Finding f;
-      f.kind = "still-reachable";
-      f.severity = Severity::Info;
-      f.stack = stack_of(e.site);
-      f.message = fmt::format("{:.0f} bytes in {:.0f} block{} still reachable at exit, allocated at {}",
-                              e.reachable_bytes, e.reachable_blocks,
-                              e.reachable_blocks == 1 ? "" : "s", where(f.stack));
-      f.bytes = e.reachable_bytes;
-      f.count = e.reachable_blocks;
-      f.extra = {{"site", e.site}, {"at_exit", "reachable"}};
-      report.add_finding(std::move(f));
-    }
-  }
-
-  if (analysis.total_bytes.growing && analysis.growing_sites.empty()) {
-    reports::Finding f;
-    f.kind = "leak";
-    f.severity = Severity::Warning;
-    f.message = fmt::format(
-        "total live memory grows steadily by {:.1f} bytes per cycle, but no single site does",
-        analysis.total_bytes.fit.slope);
-    f.bytes = analysis.total_bytes.fit.slope;
-    f.extra = {{"fit", fit_json(analysis.total_bytes.fit)}};
-    report.add_finding(std::move(f));
-  }
 }
 
 }  // namespace vigil::profilers

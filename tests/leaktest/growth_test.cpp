@@ -1,5 +1,6 @@
 #include "vigil/profilers/growth.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -36,8 +37,10 @@ TEST(Growth, SteadyGrowthIsALeakWithItsSlope) {
   EXPECT_NEAR(v.fit.theil_sen_slope, 4096.0, 1e-6);
   EXPECT_NEAR(v.fit.r2, 1.0, 1e-9);
   EXPECT_DOUBLE_EQ(v.fit.share_growing, 1.0);
-  EXPECT_EQ(v.fit.first, 50u);  // judged on the later half
-  EXPECT_EQ(v.fit.points, 50u);
+  EXPECT_EQ(v.fit.first, 0u);  // judged whole: no warm-up asked for
+  EXPECT_EQ(v.fit.points, 100u);
+  EXPECT_EQ(v.shape, GrowthShape::Steady);
+  EXPECT_EQ(v.steps.rises.size(), 99u);
 }
 
 TEST(Growth, SlowOneBytePerCycleGrowthIsALeak) {
@@ -53,6 +56,7 @@ TEST(Growth, StepThenFlatIsNotALeak) {
   const GrowthVerdict v = judge_growth(ys);
   ASSERT_TRUE(v.judged);
   EXPECT_FALSE(v.growing);
+  EXPECT_EQ(v.shape, GrowthShape::Stopped);
 }
 
 TEST(Growth, GrowthStoppingLateInTheWindowIsNotALeak) {
@@ -61,6 +65,7 @@ TEST(Growth, GrowthStoppingLateInTheWindowIsNotALeak) {
   const GrowthVerdict v = judge_growth(ys);
   EXPECT_FALSE(v.growing);
   EXPECT_FALSE(v.fit.grows_to_end);
+  EXPECT_EQ(v.shape, GrowthShape::Stopped);
 }
 
 TEST(Growth, WarmupCyclesAreIgnored) {
@@ -100,6 +105,7 @@ TEST(Growth, BoundedSawtoothIsNotALeak) {
   const GrowthVerdict v = judge_growth(ys);
   ASSERT_TRUE(v.judged);
   EXPECT_FALSE(v.growing);
+  EXPECT_EQ(v.shape, GrowthShape::Sawtooth);
 }
 
 TEST(Growth, SawtoothOnARisingBaseIsALeak) {
@@ -160,7 +166,180 @@ TEST(Growth, CoarseStepsAreALeakEvenJustAfterAStep) {
   const GrowthVerdict v = judge_growth(ys);
   EXPECT_TRUE(v.fit.grows_to_end);
   EXPECT_TRUE(v.growing);
+  EXPECT_EQ(v.shape, GrowthShape::Steps);
   EXPECT_NEAR(v.fit.slope, 16384.0 / 14, 200.0);
+}
+
+// ---- the shapes of issue 12, on synthetic series -----------------------------
+
+GrowthOptions after_warmup(std::size_t cycles) {
+  GrowthOptions o;
+  o.warmup = cycles;
+  return o;
+}
+
+// The capacity in bytes of a vector of 32-byte strings appended `per_cycle`
+// times a cycle, after `cycle` + 1 cycles: libstdc++ doubles it from 1.
+double doubling_vector(std::size_t cycle, double per_cycle) {
+  const double size = per_cycle * static_cast<double>(cycle + 1);
+  double capacity = 1;
+  while (capacity < size) capacity *= 2;
+  return 32 * capacity;
+}
+
+TEST(GrowthShapes, AVectorDoublingItsBufferIsALeak) {
+  // 100 appends a cycle over 60 cycles: 4 doublings after the warm-up, the
+  // later half of the run holding a single one.
+  const auto ys = make(60, [](std::size_t i) { return doubling_vector(i, 100); });
+  const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+  EXPECT_TRUE(v.growing);
+  EXPECT_EQ(v.shape, GrowthShape::Doubling);
+  EXPECT_NEAR(v.steps.size_ratio, 2.0, 0.01);
+  EXPECT_GE(v.steps.rises.size(), 3u);
+}
+
+TEST(GrowthShapes, DoublingIsALeakAtEveryRunLength) {
+  // Three doublings after the 5 warm-up cycles take 48 cycles.
+  for (std::size_t cycles = 48; cycles <= 300; cycles += 7) {
+    for (const double per_cycle : {20.0, 100.0, 500.0}) {
+      const auto ys = make(cycles, [&](std::size_t i) { return doubling_vector(i, per_cycle); });
+      const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+      EXPECT_TRUE(v.growing) << cycles << " cycles, " << per_cycle << " a cycle: " << to_string(v.shape) << ", "
+                             << v.steps.rises.size() << " rises, quiet " << v.steps.quiet << ", wait "
+                             << v.steps.expected_wait;
+    }
+  }
+}
+
+TEST(GrowthShapes, ABucketArrayThatStoppedDoublingIsNotALeak) {
+  // A hash table filling to its capacity: doublings at cycles 3, 6, 12 and
+  // 24, then none for the 76 cycles after.
+  const auto ys = make(100, [](std::size_t i) { return i >= 24 ? 8192.0 : i >= 12 ? 4096.0 : i >= 6 ? 2048.0 : i >= 3 ? 1024.0 : 512.0; });
+  const GrowthVerdict v = judge_growth(ys, after_warmup(0));
+  EXPECT_FALSE(v.growing);
+  EXPECT_EQ(v.shape, GrowthShape::Stopped);
+}
+
+TEST(GrowthShapes, AnArenaTakingAChunkEvery40CyclesOver120IsALeak) {
+  // The issue's arena-no-reset at 20 requests a cycle: 16 KiB every ~40 cycles.
+  for (std::size_t phase = 0; phase < 40; phase += 3) {
+    const auto ys = make(125, [&](std::size_t i) { return 16384.0 * static_cast<double>(1 + (i + phase) / 40); });
+    const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+    EXPECT_TRUE(v.growing) << "phase " << phase << ": " << to_string(v.shape);
+    EXPECT_EQ(v.shape, GrowthShape::Steps) << "phase " << phase;
+  }
+}
+
+TEST(GrowthShapes, AnArenaSeenTakingTwoAlikeChunksOnScheduleIsALeak) {
+  // A chunk every 25 cycles: the window shows two, on the beat.
+  const auto ys = make(60, [](std::size_t i) { return 16384.0 * static_cast<double>(1 + (i + 10) / 25); });
+  const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+  EXPECT_TRUE(v.growing) << to_string(v.shape);
+  EXPECT_EQ(v.shape, GrowthShape::Steps);
+}
+
+TEST(GrowthShapes, TwoRisesOffTheBeatAreTooShortToTell) {
+  // A long flat stretch, then two rises close together: no beat to go by.
+  const auto ys = make(60, [](std::size_t i) { return 16384.0 * static_cast<double>(1 + (i >= 40) + (i >= 50)); });
+  EXPECT_EQ(judge_growth(ys, after_warmup(5)).shape, GrowthShape::TooShort);
+  // Two rises of different sizes: a step and a bigger one.
+  const auto unlike = make(60, [](std::size_t i) { return 16384.0 * (1 + (i >= 20 ? 1 : 0) + (i >= 40 ? 3 : 0)); });
+  EXPECT_EQ(judge_growth(unlike, after_warmup(5)).shape, GrowthShape::TooShort);
+}
+
+TEST(GrowthShapes, AOneOffStepAtStartUpIsNotALeak) {
+  for (const std::size_t at : {6u, 8u, 15u}) {
+    const auto ys = make(100, [&](std::size_t i) { return i < at ? 20'000.0 : 68'000.0; });
+    const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+    EXPECT_FALSE(v.growing) << at;
+    EXPECT_NE(v.shape, GrowthShape::TooShort) << at;  // no warning either
+  }
+}
+
+TEST(GrowthShapes, OneStepHalfwayIsTooShortToTell) {
+  // As likely a one-off as a leak that steps every 50 cycles.
+  const auto ys = make(100, [](std::size_t i) { return i < 52 ? 20'000.0 : 68'000.0; });
+  const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+  EXPECT_FALSE(v.growing);
+  EXPECT_EQ(v.shape, GrowthShape::TooShort);
+}
+
+TEST(GrowthShapes, ALullAtTheEndShorterThanATenthOfTheRunIsTooShortToTell) {
+  // Growth every cycle, then 6 quiet cycles: stopped, or a pause between bursts.
+  const auto ys = make(100, [](std::size_t i) { return 1024.0 * static_cast<double>(std::min<std::size_t>(i, 93)); });
+  const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+  EXPECT_FALSE(v.growing);
+  EXPECT_FALSE(v.fit.grows_to_end);
+  EXPECT_EQ(v.shape, GrowthShape::TooShort);
+}
+
+TEST(GrowthShapes, AWarmUpThatLevelsOffIsNotALeak) {
+  // A pool growing towards its working size: 1 - e^(-t/8).
+  const auto ys = make(100, [](std::size_t i) {
+    return 4096.0 * std::floor(64 * (1 - std::exp(-static_cast<double>(i) / 8)));
+  });
+  const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+  EXPECT_FALSE(v.growing) << to_string(v.shape);
+}
+
+TEST(GrowthShapes, SlotsTakenAtRandomAreSlowingNotALeak) {
+  // 64 slots, 4 taken at random a cycle: a coupon collector, 97% full at the
+  // end of the run and still taking one now and then. Its pace falls rise
+  // after rise; about 1 run in 16 still reads as a leak at this length (1 in
+  // 250 at 100 cycles), a fill not over when the run is.
+  std::size_t flagged = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    Noise noise(seed);
+    std::vector<bool> taken(64);
+    double count = 0;
+    const auto ys = make(60, [&](std::size_t) {
+      for (int k = 0; k < 4; ++k) {
+        const auto slot = static_cast<std::size_t>(noise.next() * 64);
+        count += taken[slot] ? 0 : 1;
+        taken[slot] = true;
+      }
+      return 24.0 * count;
+    });
+    flagged += judge_growth(ys, after_warmup(5)).growing ? 1 : 0;
+  }
+  EXPECT_LE(flagged, 2u);
+}
+
+TEST(GrowthShapes, SawtoothTeethOfHalfTheRunAreNotALeak) {
+  for (const std::size_t period : {17u, 33u, 50u, 60u}) {
+    const auto ys = make(100, [&](std::size_t i) { return 1000.0 + 700.0 * static_cast<double>(i % period); });
+    const GrowthVerdict v = judge_growth(ys);
+    EXPECT_FALSE(v.growing) << "period " << period;
+  }
+}
+
+TEST(GrowthShapes, TheilSenIntervalHoldsTheTrueSlope) {
+  std::size_t inside = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Noise noise(seed);
+    const auto ys = make(80, [&](std::size_t i) { return 300.0 * static_cast<double>(i) + 5'000.0 * noise.next(); });
+    const SenSlope sen = theil_sen_interval(ys);
+    EXPECT_LE(sen.low, sen.slope);
+    EXPECT_GE(sen.high, sen.slope);
+    inside += sen.low <= 300.0 && 300.0 <= sen.high ? 1 : 0;
+  }
+  EXPECT_GE(inside, 36u);  // a 95% interval: about 38 of 40
+}
+
+TEST(GrowthShapes, APoissonPacedLeakIsALeak) {
+  // A sampled leak: one sample's weight at random cycles, on average every 3.
+  // Random paces can look like slowing now and then (about 1 run in 200).
+  std::size_t flagged = 0;
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    Noise noise(seed);
+    double level = 0;
+    const auto ys = make(100, [&](std::size_t) {
+      level += noise.next() < 1.0 / 3 ? 32768.0 : 0.0;
+      return level;
+    });
+    flagged += judge_growth(ys, after_warmup(5)).growing ? 1 : 0;
+  }
+  EXPECT_GE(flagged, 49u);
 }
 
 TEST(MannKendall, SignAndTies) {

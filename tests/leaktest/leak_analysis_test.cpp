@@ -1,10 +1,14 @@
 #include "vigil/profilers/leak_analysis.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "vigil/profilers/leak_findings.hpp"
 
 namespace vigil::profilers {
 namespace {
@@ -38,6 +42,17 @@ LeakSeries sample_run(bool leak_threads) {
     run.threads.push_back(leak_threads ? 2.0 + static_cast<double>(i) : 2.0);
   }
   return run;
+}
+
+// Totals of a run whose sites were changed: the sum of its sites.
+void recount_totals(LeakSeries& run) {
+  for (std::size_t i = 0; i < kCycles; ++i) {
+    run.total_live_bytes[i] = run.total_live_blocks[i] = 0;
+    for (const SiteSeries& s : run.sites) {
+      run.total_live_bytes[i] += s.live_bytes[i];
+      run.total_live_blocks[i] += s.live_blocks[i];
+    }
+  }
 }
 
 std::vector<reports::Frame> stack_of(std::uint64_t site) {
@@ -79,6 +94,62 @@ TEST(LeakAnalysis, OnlyTheSteadilyGrowingSiteIsALeak) {
   EXPECT_EQ(r.metrics.count("leak.unreachable_bytes"), 0u);  // no exit scan in this run
   EXPECT_EQ(r.series.at("live_bytes").points.size(), kCycles);
   EXPECT_EQ(r.series.at("threads").y, "threads");
+}
+
+TEST(LeakAnalysis, AGrowthFindingSaysItsShapeAndEvidence) {
+  const LeakSeries run = sample_run(false);
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  reports::Report r;
+  add_leak_results(r, run, a, stack_of);
+  const reports::Finding& f = r.findings.at(0);
+  EXPECT_NE(f.message.find("grows steadily: 256.0 bytes (4.00 blocks) per cycle"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("Theil-Sen 256 B/cycle (95% CI 256 B to 256 B)"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("live 4.0 KiB in 64 blocks at cycle 0, 18.8 KiB in 300 blocks at the end"),
+            std::string::npos)
+      << f.message;
+  EXPECT_EQ(f.extra.at("shape"), "steady");
+  EXPECT_EQ(f.extra.at("grows_in"), "blocks");
+  EXPECT_EQ(f.extra.at("steps").at("rises"), kCycles - 1);
+  EXPECT_DOUBLE_EQ(f.extra.at("live_bytes_start").get<double>(), 4096.0);
+  EXPECT_DOUBLE_EQ(f.extra.at("fit").at("theil_sen_ci95").at(0).get<double>(), 256.0);
+}
+
+TEST(LeakAnalysis, ASiteTooShortToTellIsAWarningWithTheCyclesNeeded) {
+  LeakSeries run = sample_run(false);
+  run.sites.erase(run.sites.begin());
+  // One chunk of 16 KiB taken at cycle 30 of 60: a one-off, or a leak every 30 cycles.
+  SiteSeries chunk = site(7, [](double i) { return i < 30 ? 16384.0 : 32768.0; }, 16384);
+  run.sites.push_back(chunk);
+  recount_totals(run);
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  EXPECT_TRUE(a.growing_sites.empty());
+  ASSERT_EQ(a.undecided_sites.size(), 1u);
+  EXPECT_EQ(a.undecided_sites[0].cycles_needed, 91u);  // a third rise 30 cycles on, or two waits of 30 with none
+  reports::Report r;
+  add_leak_results(r, run, a, stack_of);
+  EXPECT_FALSE(r.has_error_findings());
+  const auto warning = std::find_if(r.findings.begin(), r.findings.end(),
+                                    [](const auto& f) { return f.severity == reports::Severity::Warning; });
+  ASSERT_NE(warning, r.findings.end());
+  EXPECT_EQ(warning->extra.at("shape"), "too-short");
+  EXPECT_EQ(warning->extra.at("cycles_needed"), 91u);
+  EXPECT_NE(warning->message.find("telling needs a run of at least 91 cycles"), std::string::npos) << warning->message;
+}
+
+TEST(LeakAnalysis, BlocksMovingFromOneSiteToAnotherAreNotALeak) {
+  // A deque used as a queue: its map, made at one site, is re-centred now and
+  // then through another, which frees the old one.
+  LeakSeries run = sample_run(false);
+  run.sites.erase(run.sites.begin());
+  run.sites.push_back(site(8, [](double i) { return 144 * (40 - std::floor(i / 12)); }, 144));
+  run.sites.push_back(site(9, [](double i) { return 144 * std::floor(i / 12); }, 144));
+  recount_totals(run);
+  const LeakAnalysis a = analyse_leaks(run, GrowthOptions{});
+  EXPECT_TRUE(a.growing_sites.empty());
+  EXPECT_TRUE(a.undecided_sites.empty());
+  // Alone, the rising site would be one.
+  run.sites.erase(run.sites.end() - 2);
+  EXPECT_EQ(analyse_leaks(run, GrowthOptions{}).growing_sites.size(), 1u);
 }
 
 TEST(LeakAnalysis, GrowingThreadsAreAThreadLeak) {

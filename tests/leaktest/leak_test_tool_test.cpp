@@ -4,15 +4,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "../support/tool_run.hpp"
-#include "vigil/reports/report.hpp"
+#include "leak_test_run.hpp"
 
 namespace {
 
@@ -20,24 +18,15 @@ namespace fs = std::filesystem;
 using vigil::reports::Finding;
 using vigil::reports::Report;
 using vigil::reports::Severity;
-
-// A run of vigil-leak-test: exit code, output, and the report it wrote, if any.
-struct LeakTestRun : vigil::test::ToolRun {
-  std::optional<Report> report;
-};
+using vigil::test::describe;
+using vigil::test::growth_leaks_naming;
+using vigil::test::LeakTestRun;
+using vigil::test::stack_names;
 
 class LeakTestTool : public ::testing::Test {
  protected:
   LeakTestRun run(const std::vector<std::string>& args, bool with_json = true) {
-    const fs::path json = dir_ / "report.json";
-    fs::remove(json);
-    std::vector<std::string> all;
-    if (with_json) all = {"--json", json.string()};
-    all.insert(all.end(), args.begin(), args.end());
-    LeakTestRun r;
-    static_cast<vigil::test::ToolRun&>(r) = vigil::test::run_tool(VIGIL_LEAK_TEST_TOOL, all, dir_);
-    if (fs::exists(json)) r.report = vigil::reports::read_report(json);
-    return r;
+    return vigil::test::run_leak_test(args, dir_, with_json);
   }
 
   LeakTestRun run_target(const std::string& mode, std::vector<std::string> options = {}) {
@@ -50,26 +39,10 @@ class LeakTestTool : public ::testing::Test {
   vigil::test::ScratchDir dir_{"vigil-leaktest"};
 };
 
-bool stack_names(const Finding& f, const std::string& function) {
-  return std::any_of(f.stack.begin(), f.stack.end(),
-                     [&](const auto& frame) { return frame.function.find(function) != std::string::npos; });
-}
-
-// Growth findings ("leak" errors with a fit) whose stack names `function`.
-std::size_t growth_leaks_naming(const Report& r, const std::string& function) {
-  return static_cast<std::size_t>(std::count_if(r.findings.begin(), r.findings.end(), [&](const Finding& f) {
-    return f.kind == "leak" && f.severity == Severity::Error && f.extra.contains("fit") && stack_names(f, function);
-  }));
-}
-
 std::size_t exit_findings(const Report& r, const std::string& at_exit, const std::string& function) {
   return static_cast<std::size_t>(std::count_if(r.findings.begin(), r.findings.end(), [&](const Finding& f) {
     return f.extra.value("at_exit", "") == at_exit && stack_names(f, function);
   }));
-}
-
-std::string describe(const LeakTestRun& run) {
-  return (run.timed_out ? "timed out\n" : "exit " + std::to_string(run.exit_code) + "\n") + run.out + run.err;
 }
 
 // ---- in-process mode on the reference core --------------------------------

@@ -19,12 +19,14 @@
 #include "vigil/profilers/capture.hpp"
 #include "vigil/profilers/launcher.hpp"
 #include "vigil/profilers/leak_analysis.hpp"
+#include "vigil/profilers/leak_findings.hpp"
 #include "vigil/profilers/symbolizer.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace vigil::leaktest {
 namespace fs = std::filesystem;
 using profilers::Capture;
+using profilers::human_bytes;
 using profilers::SiteId;
 
 namespace {
@@ -70,14 +72,6 @@ void check_output_path(const std::optional<fs::path>& path, const char* option) 
   if (!fs::is_directory(parent)) {
     throw UsageError(fmt::format("{}: folder {} does not exist", option, parent.string()));
   }
-}
-
-std::string human_bytes(double bytes) {
-  const double a = std::abs(bytes);
-  if (a >= 1024.0 * 1024 * 1024) return fmt::format("{:.1f} GiB", bytes / (1024.0 * 1024 * 1024));
-  if (a >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
-  if (a >= 1024.0) return fmt::format("{:.1f} KiB", bytes / 1024.0);
-  return fmt::format("{:.0f} B", bytes);
 }
 
 // Counts the snapshots written so far, reading only what was appended.
@@ -209,16 +203,28 @@ void print_summary(const Options& o, const reports::Report& report, const profil
 
   const auto& growing = analysis.growing_sites;
   if (!growing.empty()) {
-    fmt::print("\nLEAK: {} site{} growing steadily, {} per cycle in total\n", growing.size(),
-               growing.size() == 1 ? "" : "s", human_bytes(report.metrics.at("leak.bytes_per_cycle").value));
+    fmt::print("\nLEAK: {} site{} growing, {} per cycle in total\n", growing.size(), growing.size() == 1 ? "" : "s",
+               human_bytes(report.metrics.at("leak.bytes_per_cycle").value));
     for (std::size_t i = 0; i < growing.size() && i < o.top; ++i) {
       const auto& g = growing[i];
-      fmt::print("  #{} {}/cycle, {:.2f} blocks/cycle (r2 {:.2f}, {:.0f}% of cycles grew), {} live at the end\n",
-                 i + 1, human_bytes(g.bytes.slope), g.blocks_per_cycle, g.bytes.r2,
-                 100 * g.bytes.share_growing, human_bytes(g.live_bytes_final));
+      fmt::print("  #{} grows {}: {}/cycle, {:.2f} blocks/cycle, {} live at the end\n", i + 1,
+                 profilers::growth_manner(g), human_bytes(g.bytes.slope), g.blocks_per_cycle,
+                 human_bytes(g.live_bytes_final));
+      fmt::print("     {}\n", profilers::growth_evidence(g));
       print_stack(stacks(g.site));
     }
     if (growing.size() > o.top) fmt::print("  ... {} more growing sites (--top)\n", growing.size() - o.top);
+  }
+  const auto& undecided = analysis.undecided_sites;
+  if (!undecided.empty()) {
+    fmt::print("\nTOO SHORT TO TELL: {} site{} rose too few times to judge (a warning, not a verdict)\n",
+               undecided.size(), undecided.size() == 1 ? "" : "s");
+    for (std::size_t i = 0; i < undecided.size() && i < o.top; ++i) {
+      const auto& g = undecided[i];
+      fmt::print("  ? {} -> {}; telling needs a run of at least {} cycles\n", human_bytes(g.live_bytes_start),
+                 human_bytes(g.live_bytes_final), g.cycles_needed);
+      print_stack(stacks(g.site));
+    }
   }
   for (const auto& f : report.findings) {
     if (f.kind == "thread-leak") {

@@ -1,9 +1,9 @@
 #pragma once
-// Leak analysis of a run's snapshot series: which allocation sites grow
-// steadily (leaks), whether the live threads grow (a thread leak), and what
-// was left at exit (unreachable: leaked; still reachable: info unless it grew).
-// Pure analysis: the caller turns a capture into LeakSeries and supplies the
-// symbolized stack of each site; the output is report findings and metrics.
+// Leak analysis of a run's snapshot series: which allocation sites grow the
+// way leaks grow (site_growth.hpp), whether the live threads grow (a thread
+// leak), and what was left at exit (unreachable: leaked; still reachable:
+// info unless it grew). Pure analysis: the caller turns a capture into
+// LeakSeries; leak_findings.hpp turns the analysis into report findings.
 
 #include <cstdint>
 #include <functional>
@@ -13,6 +13,7 @@
 
 #include "vigil/profilers/capture.hpp"
 #include "vigil/profilers/growth.hpp"
+#include "vigil/profilers/site_growth.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace vigil::profilers {
@@ -41,19 +42,25 @@ struct LeakSeries {
   std::optional<std::vector<SiteExit>> exit;  // absent when the target never exited cleanly
 };
 
-// A site judged to grow steadily.
+// A site judged to leak (or that the run was too short to judge).
 struct SiteGrowth {
   std::uint64_t site = 0;
-  GrowthFit bytes;
+  GrowthFit bytes;              // fit of live bytes: slope = bytes per cycle
   double blocks_per_cycle = 0;  // least-squares slope of live blocks over the same window
   double live_bytes_final = 0;
   double live_blocks_final = 0;
+  double live_bytes_start = 0;  // at the first judged cycle
+  double live_blocks_start = 0;
+  SiteJudgement judgement;      // shape and the evidence behind it
+  std::size_t cycles_needed = 0;  // too short to tell: cycles a run needs to tell
 };
 
 struct LeakAnalysis {
   GrowthVerdict total_bytes;
+  SiteJudgement total;  // the run's live bytes and blocks judged as one site
   GrowthVerdict threads;
-  std::vector<SiteGrowth> growing_sites;  // largest bytes per cycle first
+  std::vector<SiteGrowth> growing_sites;    // leaks, largest bytes per cycle first
+  std::vector<SiteGrowth> undecided_sites;  // too short to tell, largest growth first
   double unreachable_bytes = 0, unreachable_blocks = 0;
   double reachable_bytes = 0, reachable_blocks = 0;
 };
@@ -62,22 +69,6 @@ LeakAnalysis analyse_leaks(const LeakSeries& series, const GrowthOptions& option
 
 // The symbolized stack of a site, innermost (allocating) frame first.
 using StackOf = std::function<std::vector<reports::Frame>(std::uint64_t site)>;
-
-// Adds the leak-test metrics, series and findings of `analysis` to `report`:
-//  - a "leak" error per growing site (bytes and blocks per cycle, stack, fit);
-//  - a "thread-leak" error when live threads grow steadily, with the stack of
-//    the growing site whose blocks grow at the same pace (what starts them);
-//  - a "leak" error per site with unreachable blocks at exit; an "info"
-//    finding per site still reachable at exit that did not grow;
-//  - a "leak" warning when the total grows steadily and no site explains it.
-// Metric names are stable: leak.bytes_per_cycle, leak.blocks_per_cycle,
-// leak.growing_sites, leak.threads_growth, leak.threads_final,
-// leak.live_bytes_final, leak.live_blocks_final, leak.total_bytes_slope,
-// leak.unreachable_bytes, leak.unreachable_blocks, leak.reachable_bytes,
-// leak.reachable_blocks (the last four only when there was an exit scan).
-void add_leak_results(reports::Report& report, const LeakSeries& series,
-                      const LeakAnalysis& analysis, const StackOf& stack_of,
-                      std::size_t max_info_findings = 10);
 
 // The per-cycle series of a capture: its vigil_cycle() snapshots when the
 // program made any, else its timer snapshots; never the exit snapshot (taken
@@ -96,6 +87,10 @@ std::string folded_stacks(const Snapshot& snapshot, const StackOf& stack_of);
 // parked thread's own TLS is referenced only from its thread descriptor.
 // Returns the number of sites reclassified.
 std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stack_of);
+
+// The allocating line worth naming: the first frame of the user's own code
+// (the innermost frame when every frame is system code).
+std::string describe_allocating_frame(const std::vector<reports::Frame>& stack);
 
 // One line naming a stack's allocating function, e.g. "leaky_loop (leak.cpp:12)";
 // " (inlined)" when the call was inlined into the next frame.
