@@ -64,6 +64,9 @@ class RouteIndex {
     std::uint32_t param_name = 0;
     std::uint16_t param_name_length = 0;
     std::uint8_t shift = 63;  // table slot = hash >> shift; size = 2^(64 - shift)
+    // Its route names a parameter otherwise than the parameter nodes on the
+    // way here (which carry the first route's names): a match renames them.
+    bool rename = false;
   };
   struct Child {
     Words words{};                 // the segment, without slashes
@@ -77,10 +80,12 @@ class RouteIndex {
 
   Text store(std::string_view text);
   void add_static(const Route& route);
-  std::uint32_t compile(const RouteTree::Node& node, std::vector<const Route*>& without_params);
+  std::uint32_t compile(const RouteTree::Node& node, std::vector<std::string_view>& names,
+                        std::vector<const Route*>& without_params);
   const Route* match_padded(const char* p, std::size_t length, Params& params) const;
   const Route* match_static(const char* p, std::size_t length) const;
   const Route* match_tree(const char* p, const char* end, Params& params) const;
+  static const Route* found(const Node& n, Params& params);
   // Static, on plain pointers: stores into Params cannot alias the tables,
   // so their addresses stay in registers during a lookup.
   static std::uint32_t static_child(const Node& n, const Child* children, const std::uint32_t* child_texts,

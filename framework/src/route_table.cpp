@@ -103,10 +103,7 @@ std::string example_path(std::string_view pattern, unsigned long variant) {
 }
 
 std::filesystem::path github_api_routes_file() {
-  // This source file lives in framework/src/ (the compiler is given its
-  // absolute path); the data file lives beside it in framework/data/.
-  return std::filesystem::path(__FILE__).parent_path().parent_path() / "data" /
-         "github_api_routes.txt";
+  return std::filesystem::path(VIGIL_FRAMEWORK_DATA_DIR) / "github_api_routes.txt";
 }
 
 }  // namespace vigil::framework

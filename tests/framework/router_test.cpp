@@ -118,21 +118,80 @@ TEST(Router, CatchAllTakesTheRest) {
   EXPECT_EQ(p.get("path"), "a/b");
 }
 
-TEST(Router, RefusesTwoParameterNamesAtOnePositionNamingBothRoutes) {
+TEST(Router, ParameterNamesMayDifferAtOnePositionEachRouteKeepsItsOwn) {
+  auto router = make_router({{Method::GET, "/x/:foo/bar"},
+                             {Method::GET, "/x/:bar/baz"},
+                             {Method::GET, "/:foo/:baz/bax"},
+                             {Method::GET, "/:fod/:baz/:bax/foo"},
+                             {Method::GET, "/users/:id"},
+                             {Method::GET, "/users/:user_id/keys"},
+                             {Method::GET, "/users/:user_id/keys/:key_id"},
+                             {Method::GET, "/users/:login/files/*path"},
+                             {Method::DELETE, "/applications/:client_id/tokens"},
+                             {Method::DELETE, "/applications/:app/tokens/:access_token"}});
+  Params p;
+  EXPECT_EQ(matched(router, Method::GET, "/x/1/bar", p), "/x/:foo/bar");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].name, "foo");
+  EXPECT_EQ(p[0].value, "1");
+  EXPECT_EQ(matched(router, Method::GET, "/x/2/baz", p), "/x/:bar/baz");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].name, "bar");
+  EXPECT_EQ(p[0].value, "2");
+  EXPECT_EQ(matched(router, Method::GET, "/x/2/bax", p), "/:foo/:baz/bax");
+  EXPECT_EQ(p.get("foo"), "x");
+  EXPECT_EQ(p.get("baz"), "2");
+  EXPECT_EQ(matched(router, Method::GET, "/a/b/c/foo", p), "/:fod/:baz/:bax/foo");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].name, "fod");
+  EXPECT_EQ(p[1].name, "baz");
+  EXPECT_EQ(p[2].name, "bax");
+  EXPECT_EQ(p[2].value, "c");
+  EXPECT_FALSE(p.get("foo"));
+  EXPECT_EQ(matched(router, Method::GET, "/users/42", p), "/users/:id");
+  EXPECT_EQ(p.get("id"), "42");
+  EXPECT_EQ(matched(router, Method::GET, "/users/42/keys", p), "/users/:user_id/keys");
+  EXPECT_EQ(p.get("user_id"), "42");
+  EXPECT_FALSE(p.get("id"));
+  EXPECT_EQ(matched(router, Method::GET, "/users/42/keys/7", p), "/users/:user_id/keys/:key_id");
+  EXPECT_EQ(p.get("user_id"), "42");
+  EXPECT_EQ(p.get("key_id"), "7");
+  // A catch-all after a renamed parameter: both names are the route's.
+  EXPECT_EQ(matched(router, Method::GET, "/users/ann/files/a/b.txt", p), "/users/:login/files/*path");
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].name, "login");
+  EXPECT_EQ(p[1].name, "path");
+  EXPECT_EQ(p[1].value, "a/b.txt");
+  EXPECT_EQ(matched(router, Method::DELETE, "/applications/c1/tokens", p), "/applications/:client_id/tokens");
+  EXPECT_EQ(p.get("client_id"), "c1");
+  EXPECT_EQ(matched(router, Method::DELETE, "/applications/c1/tokens/t0k", p),
+            "/applications/:app/tokens/:access_token");
+  EXPECT_EQ(p.get("app"), "c1");
+  EXPECT_EQ(p.get("access_token"), "t0k");
+  EXPECT_FALSE(p.get("client_id"));
+  // A short path (matched from a padded copy) keeps the renamed names too.
+  EXPECT_EQ(matched(router, Method::GET, "/x/9/baz", p), "/x/:bar/baz");
+  EXPECT_EQ(p.get("bar"), "9");
+}
+
+TEST(Router, RefusesPatternsThatMatchTheSamePathsNamingBothRoutes) {
   Router router;
   ASSERT_FALSE(router.add(Method::GET, "/users/:id/posts", 0));
-  auto error = router.add(Method::GET, "/users/:name", 1);
+  ASSERT_FALSE(router.add(Method::GET, "/users/:name", 1));
+  auto error = router.add(Method::GET, "/users/:user/posts", 2);
   ASSERT_TRUE(error);
   EXPECT_EQ(error->kind, RouteError::Kind::Conflict);
   EXPECT_EQ(error->message,
-            "GET /users/:name conflicts with GET /users/:id/posts: ':name' and ':id' at the same position");
+            "GET /users/:user/posts conflicts with GET /users/:id/posts: both match the same paths "
+            "(only parameter names differ)");
   ASSERT_NE(error->existing, nullptr);
   EXPECT_EQ(error->existing->id, 0u);
   // Refusal changes nothing; another method has its own tree.
-  EXPECT_EQ(router.size(), 1u);
+  EXPECT_EQ(router.size(), 2u);
   Params p;
-  EXPECT_EQ(matched(router, Method::GET, "/users/x", p), "<none>");
-  EXPECT_FALSE(router.add(Method::POST, "/users/:name", 2));
+  EXPECT_EQ(matched(router, Method::GET, "/users/x/posts", p), "/users/:id/posts");
+  EXPECT_EQ(p.get("id"), "x");
+  EXPECT_FALSE(router.add(Method::POST, "/users/:user/posts", 2));
 }
 
 TEST(Router, RefusesDuplicatesAndCatchAllClashes) {

@@ -38,6 +38,7 @@ class Params {
   // Callers never exceed kCapacity: the router refuses patterns with more.
   void push(std::string_view name, std::string_view value) { items_[size_++] = {name, value}; }
   void pop() { --size_; }
+  void set_name(std::size_t i, std::string_view name) { items_[i].name = name; }
   void truncate(std::size_t n) { size_ = n; }
 
  private:

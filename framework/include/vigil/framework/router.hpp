@@ -7,10 +7,13 @@
 // `/users/:id`, `/tokens` beside `/tokens/:token`. Where several routes
 // match a path, the first segment where their patterns differ decides:
 // static text wins over a parameter, which wins over a catch-all, so
-// `/users/newer` still matches `/users/:id`.
-// Refused at add(): two different parameter names at one position, a
-// duplicate route, a catch-all anywhere but at the end, more than 63
-// segments, and malformed patterns.
+// `/users/newer` still matches `/users/:id`. So two routes can tie only
+// when they match the same paths: a duplicate, or patterns that differ in
+// parameter names alone (`/users/:id` and `/users/:name`). Those are
+// refused at add(), naming both routes, as are a catch-all anywhere but at
+// the end, more than 63 segments, and malformed patterns. Names may differ
+// at one position otherwise (`/users/:id` beside `/users/:user_id/keys`):
+// each route's parameters carry its own names.
 //
 // match() allocates nothing (but the first one after an add() compiles the
 // lookup tables). add() may not run beside match(); once add() is done, any
