@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 namespace vigil::framework {
 namespace {
@@ -88,7 +89,7 @@ std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_vi
     if (e.hash != hash) continue;
     // The route-cache-hash-only defect: the hash is taken for the key.
     if (hash_only_) return i;
-    if (e.method == method && e.path.size() == path.size() && same_bytes(e.path.data(), path.data(), path.size())) {
+    if (e.method == method && e.path_length == path.size() && same_bytes(e.path(), path.data(), path.size())) {
       return i;
     }
   }
@@ -115,12 +116,22 @@ void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path
   e.hash = hash;
   e.method = method;
   e.route = route;
-  e.path.assign(path);
+  e.names = route == nullptr ? nullptr : route->param_names.data();
+  e.path_length = static_cast<std::uint16_t>(path.size());
   e.param_count = static_cast<std::uint8_t>(params.size());
-  for (std::size_t k = 0; k < params.size(); ++k) {
-    e.params[k] = {static_cast<std::uint16_t>(params[k].value.data() - path.data()),
-                   static_cast<std::uint16_t>(params[k].value.size())};
+  const std::size_t spans = params.size() * sizeof(Span16);
+  if (spans + path.size() <= sizeof(e.inline_data)) {
+    e.spill.reset();
+  } else {
+    e.spill = std::make_unique_for_overwrite<char[]>(spans + path.size());
   }
+  char* data = e.data();
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const Span16 span{static_cast<std::uint16_t>(params[k].value.data() - path.data()),
+                      static_cast<std::uint16_t>(params[k].value.size())};
+    std::memcpy(data + k * sizeof(Span16), &span, sizeof(Span16));
+  }
+  std::memcpy(data + spans, path.data(), path.size());
   std::uint32_t& head = buckets_[hash & (buckets_.size() - 1)];
   e.bucket_next = head;
   head = i;
@@ -131,8 +142,12 @@ void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path
 
 void RouteCache::fill_params(const Entry& e, Params& params) const {
   params.clear();
+  const char* data = e.data();
+  const char* path = e.path();
   for (std::size_t k = 0; k < e.param_count; ++k) {
-    params.push(e.route->param_names[k], {e.path.data() + e.params[k].offset, e.params[k].length});
+    Span16 span;
+    std::memcpy(&span, data + k * sizeof(Span16), sizeof(Span16));
+    params.push(e.names[k], {path + span.offset, span.length});
   }
 }
 
