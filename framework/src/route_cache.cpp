@@ -77,18 +77,18 @@ CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& par
 
 void RouteCache::clear() {
   entries_.clear();
+  links_.clear();
   std::fill(buckets_.begin(), buckets_.end(), kNone);
   lru_head_ = lru_tail_ = kNone;
   size_ = 0;
 }
 
 std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_view path) const {
-  for (std::uint32_t i = buckets_[hash & (buckets_.size() - 1)]; i != kNone;
-       i = entries_[i].bucket_next) {
-    const Entry& e = entries_[i];
-    if (e.hash != hash) continue;
+  for (std::uint32_t i = buckets_[hash & (buckets_.size() - 1)]; i != kNone; i = links_[i].bucket_next) {
+    if (links_[i].hash != hash) continue;
     // The route-cache-hash-only defect: the hash is taken for the key.
     if (hash_only_) return i;
+    const Entry& e = entries_[i];
     if (e.method == method && e.path_length == path.size() && same_bytes(e.path(), path.data(), path.size())) {
       return i;
     }
@@ -99,6 +99,7 @@ std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_vi
 std::uint32_t RouteCache::take_slot() {
   if (unbounded_ || size_ < capacity_) {
     entries_.emplace_back();
+    links_.emplace_back();
     return static_cast<std::uint32_t>(entries_.size() - 1);
   }
   const std::uint32_t victim = lru_tail_;
@@ -113,14 +114,13 @@ void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path
                         const Route* route, const Params& params) {
   const std::uint32_t i = take_slot();
   Entry& e = entries_[i];
-  e.hash = hash;
   e.method = method;
   e.route = route;
   e.names = route == nullptr ? nullptr : route->param_names.data();
   e.path_length = static_cast<std::uint16_t>(path.size());
   e.param_count = static_cast<std::uint8_t>(params.size());
   const std::size_t spans = params.size() * sizeof(Span16);
-  if (spans + path.size() <= sizeof(e.inline_data)) {
+  if (e.fits()) {
     e.spill.reset();
   } else {
     e.spill = std::make_unique_for_overwrite<char[]>(spans + path.size());
@@ -133,7 +133,8 @@ void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path
   }
   std::memcpy(data + spans, path.data(), path.size());
   std::uint32_t& head = buckets_[hash & (buckets_.size() - 1)];
-  e.bucket_next = head;
+  links_[i].hash = hash;
+  links_[i].bucket_next = head;
   head = i;
   lru_push_front(i);
   ++size_;
@@ -152,36 +153,36 @@ void RouteCache::fill_params(const Entry& e, Params& params) const {
 }
 
 void RouteCache::lru_unlink(std::uint32_t i) {
-  Entry& e = entries_[i];
-  if (e.lru_prev != kNone) entries_[e.lru_prev].lru_next = e.lru_next;
+  Links& e = links_[i];
+  if (e.lru_prev != kNone) links_[e.lru_prev].lru_next = e.lru_next;
   else lru_head_ = e.lru_next;
-  if (e.lru_next != kNone) entries_[e.lru_next].lru_prev = e.lru_prev;
+  if (e.lru_next != kNone) links_[e.lru_next].lru_prev = e.lru_prev;
   else lru_tail_ = e.lru_prev;
   e.lru_prev = e.lru_next = kNone;
 }
 
 void RouteCache::lru_push_front(std::uint32_t i) {
-  Entry& e = entries_[i];
+  Links& e = links_[i];
   e.lru_prev = kNone;
   e.lru_next = lru_head_;
-  if (lru_head_ != kNone) entries_[lru_head_].lru_prev = i;
+  if (lru_head_ != kNone) links_[lru_head_].lru_prev = i;
   lru_head_ = i;
   if (lru_tail_ == kNone) lru_tail_ = i;
 }
 
 void RouteCache::bucket_unlink(std::uint32_t i) {
-  std::uint32_t* link = &buckets_[entries_[i].hash & (buckets_.size() - 1)];
-  while (*link != i) link = &entries_[*link].bucket_next;
-  *link = entries_[i].bucket_next;
-  entries_[i].bucket_next = kNone;
+  std::uint32_t* link = &buckets_[links_[i].hash & (buckets_.size() - 1)];
+  while (*link != i) link = &links_[*link].bucket_next;
+  *link = links_[i].bucket_next;
+  links_[i].bucket_next = kNone;
 }
 
 // Only the unbounded cache outgrows its buckets; keep chains short anyway.
 void RouteCache::grow_buckets() {
   buckets_.assign(buckets_.size() * 2, kNone);
-  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
-    std::uint32_t& head = buckets_[entries_[i].hash & (buckets_.size() - 1)];
-    entries_[i].bucket_next = head;
+  for (std::uint32_t i = 0; i < links_.size(); ++i) {
+    std::uint32_t& head = buckets_[links_[i].hash & (buckets_.size() - 1)];
+    links_[i].bucket_next = head;
     head = i;
   }
 }

@@ -66,31 +66,33 @@ class RouteCache {
     std::uint16_t offset;
     std::uint16_t length;
   };
-  // Two cache lines, both read on a hit and side by side. The parameters'
-  // offsets and the path are kept inline when they fit (every GitHub API
-  // request does), so a hit reads nothing else but the names of its route's
-  // parameters.
-  static constexpr std::size_t kEntrySize = 128;
-  static constexpr std::size_t kHeaderSize = 44;
-  struct alignas(64) Entry {
-    std::uint32_t hash = 0;
-    std::uint32_t bucket_next = kNone;  // chain within a bucket
-    std::uint32_t lru_prev = kNone;     // toward most recently used
-    std::uint32_t lru_next = kNone;     // toward least recently used
+  // What a hit reads of an entry: its route, and the parameters' spans and
+  // the path inline, when they fit (a GitHub API request fits in the first
+  // of the entry's two cache lines). The links that chain entries in
+  // buckets and in LRU order live apart, densely (Links): walking a chain
+  // touches no entry, and moving an entry to the front writes no other.
+  struct alignas(128) Entry {
     const Route* route = nullptr;
     const std::string_view* names = nullptr;  // the route's parameter names
-    std::unique_ptr<char[]> spill;            // when the key does not fit inline
     std::uint16_t path_length = 0;
     Method method = Method::GET;
     std::uint8_t param_count = 0;
     // The parameters' spans (Span16 each), then the path.
-    char inline_data[kEntrySize - kHeaderSize];
+    char inline_data[100];
+    std::unique_ptr<char[]> spill;  // the same, when they do not fit inline
 
-    char* data() { return spill ? spill.get() : inline_data; }
-    const char* data() const { return spill ? spill.get() : inline_data; }
+    bool fits() const { return param_count * sizeof(Span16) + path_length <= sizeof(inline_data); }
+    char* data() { return fits() ? inline_data : spill.get(); }
+    const char* data() const { return fits() ? inline_data : spill.get(); }
     const char* path() const { return data() + param_count * sizeof(Span16); }
   };
-  static_assert(sizeof(Entry) == kEntrySize, "an entry is two cache lines");
+  static_assert(sizeof(Entry) == 128, "an entry is two cache lines");
+  struct Links {
+    std::uint32_t hash = 0;
+    std::uint32_t bucket_next = kNone;  // chain within a bucket
+    std::uint32_t lru_prev = kNone;     // toward most recently used
+    std::uint32_t lru_next = kNone;     // toward least recently used
+  };
 
   std::uint32_t find(std::uint32_t hash, Method method, std::string_view path) const;
   std::uint32_t take_slot();
@@ -108,6 +110,7 @@ class RouteCache {
   bool unbounded_;
   RouteCacheHash hash_;
   std::vector<Entry> entries_;
+  std::vector<Links> links_;  // beside entries_, slot for slot
   std::vector<std::uint32_t> buckets_;
   std::uint32_t lru_head_ = kNone;
   std::uint32_t lru_tail_ = kNone;
