@@ -9,8 +9,8 @@
 namespace vigil::framework {
 namespace {
 
-std::size_t bucket_count_for(std::size_t capacity) {
-  return std::bit_ceil(std::max<std::size_t>(capacity, 16));
+std::size_t slot_count_for(std::size_t capacity) {
+  return std::bit_ceil(std::max<std::size_t>(2 * capacity, 16));
 }
 
 constexpr std::uint64_t kA = 0x9E3779B97F4A7C15ULL;
@@ -51,7 +51,7 @@ RouteCache::RouteCache(const Router& router, std::size_t capacity, DefectSet def
       hash_only_(defects.has(Defect::RouteCacheHashOnly)),
       unbounded_(defects.has(Defect::RouteCacheUnbounded)),
       hash_(hash),
-      buckets_(bucket_count_for(capacity), kNone) {}
+      slots_(slot_count_for(capacity)) {}
 
 CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& params) {
   if (path.size() > kMaxPathLength || capacity_ == 0) {
@@ -78,22 +78,24 @@ CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& par
 void RouteCache::clear() {
   entries_.clear();
   links_.clear();
-  std::fill(buckets_.begin(), buckets_.end(), kNone);
+  std::fill(slots_.begin(), slots_.end(), Slot{});
   lru_head_ = lru_tail_ = kNone;
   size_ = 0;
 }
 
 std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_view path) const {
-  for (std::uint32_t i = buckets_[hash & (buckets_.size() - 1)]; i != kNone; i = links_[i].bucket_next) {
-    if (links_[i].hash != hash) continue;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+    const Slot slot = slots_[s];
+    if (slot.entry == kNone) return kNone;
+    if (slot.hash != hash) continue;
     // The route-cache-hash-only defect: the hash is taken for the key.
-    if (hash_only_) return i;
-    const Entry& e = entries_[i];
+    if (hash_only_) return slot.entry;
+    const Entry& e = entries_[slot.entry];
     if (e.method == method && e.path_length == path.size() && same_bytes(e.path(), path.data(), path.size())) {
-      return i;
+      return slot.entry;
     }
   }
-  return kNone;
 }
 
 std::uint32_t RouteCache::take_slot() {
@@ -104,7 +106,7 @@ std::uint32_t RouteCache::take_slot() {
   }
   const std::uint32_t victim = lru_tail_;
   lru_unlink(victim);
-  bucket_unlink(victim);
+  slot_erase(victim);
   --size_;
   ++stats_.evictions;
   return victim;
@@ -132,13 +134,14 @@ void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path
     std::memcpy(data + k * sizeof(Span16), &span, sizeof(Span16));
   }
   std::memcpy(data + spans, path.data(), path.size());
-  std::uint32_t& head = buckets_[hash & (buckets_.size() - 1)];
   links_[i].hash = hash;
-  links_[i].bucket_next = head;
-  head = i;
   lru_push_front(i);
   ++size_;
-  if (size_ > buckets_.size()) grow_buckets();
+  if (2 * size_ > slots_.size()) {
+    grow_slots();  // takes every entry, this one too
+  } else {
+    slot_insert(hash, i);
+  }
 }
 
 void RouteCache::fill_params(const Entry& e, Params& params) const {
@@ -170,21 +173,34 @@ void RouteCache::lru_push_front(std::uint32_t i) {
   if (lru_tail_ == kNone) lru_tail_ = i;
 }
 
-void RouteCache::bucket_unlink(std::uint32_t i) {
-  std::uint32_t* link = &buckets_[links_[i].hash & (buckets_.size() - 1)];
-  while (*link != i) link = &links_[*link].bucket_next;
-  *link = links_[i].bucket_next;
-  links_[i].bucket_next = kNone;
+void RouteCache::slot_insert(std::uint32_t hash, std::uint32_t entry) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t s = hash & mask;
+  while (slots_[s].entry != kNone) s = (s + 1) & mask;
+  slots_[s] = {hash, entry};
 }
 
-// Only the unbounded cache outgrows its buckets; keep chains short anyway.
-void RouteCache::grow_buckets() {
-  buckets_.assign(buckets_.size() * 2, kNone);
-  for (std::uint32_t i = 0; i < links_.size(); ++i) {
-    std::uint32_t& head = buckets_[links_[i].hash & (buckets_.size() - 1)];
-    links_[i].bucket_next = head;
-    head = i;
+// Empties the entry's slot and moves later slots of the run back into the
+// gap where their probe would otherwise stop short of them (no tombstones).
+void RouteCache::slot_erase(std::uint32_t entry) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t gap = links_[entry].hash & mask;
+  while (slots_[gap].entry != entry) gap = (gap + 1) & mask;
+  for (std::size_t s = (gap + 1) & mask; slots_[s].entry != kNone; s = (s + 1) & mask) {
+    const std::size_t home = slots_[s].hash & mask;
+    // Probing from `home` reaches `s` through the gap: fill it.
+    if (((s - home) & mask) >= ((s - gap) & mask)) {
+      slots_[gap] = slots_[s];
+      gap = s;
+    }
   }
+  slots_[gap] = Slot{};
+}
+
+// Only the unbounded cache outgrows its table.
+void RouteCache::grow_slots() {
+  slots_.assign(slots_.size() * 2, Slot{});
+  for (std::uint32_t i = 0; i < links_.size(); ++i) slot_insert(links_[i].hash, i);
 }
 
 }  // namespace vigil::framework

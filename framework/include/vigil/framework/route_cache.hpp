@@ -66,11 +66,11 @@ class RouteCache {
     std::uint16_t offset;
     std::uint16_t length;
   };
-  // What a hit reads of an entry: its route, and the parameters' spans and
-  // the path inline, when they fit (a GitHub API request fits in the first
-  // of the entry's two cache lines). The links that chain entries in
-  // buckets and in LRU order live apart, densely (Links): walking a chain
-  // touches no entry, and moving an entry to the front writes no other.
+  // A hit reads a slot of the hash table (the key's hash and its entry),
+  // then the entry: its route, and the parameters' spans and the path
+  // inline, when they fit (a GitHub API request fits in the first of the
+  // entry's two cache lines). The LRU order lives apart, densely (Links):
+  // moving an entry to the front writes no other entry.
   struct alignas(128) Entry {
     const Route* route = nullptr;
     const std::string_view* names = nullptr;  // the route's parameter names
@@ -89,9 +89,13 @@ class RouteCache {
   static_assert(sizeof(Entry) == 128, "an entry is two cache lines");
   struct Links {
     std::uint32_t hash = 0;
-    std::uint32_t bucket_next = kNone;  // chain within a bucket
-    std::uint32_t lru_prev = kNone;     // toward most recently used
-    std::uint32_t lru_next = kNone;     // toward least recently used
+    std::uint32_t lru_prev = kNone;  // toward most recently used
+    std::uint32_t lru_next = kNone;  // toward least recently used
+  };
+  // Open addressing, linear probing, at most half full.
+  struct Slot {
+    std::uint32_t hash = 0;
+    std::uint32_t entry = kNone;  // kNone: an empty slot
   };
 
   std::uint32_t find(std::uint32_t hash, Method method, std::string_view path) const;
@@ -101,8 +105,9 @@ class RouteCache {
   void fill_params(const Entry& e, Params& params) const;
   void lru_unlink(std::uint32_t i);
   void lru_push_front(std::uint32_t i);
-  void bucket_unlink(std::uint32_t i);
-  void grow_buckets();
+  void slot_insert(std::uint32_t hash, std::uint32_t entry);
+  void slot_erase(std::uint32_t entry);
+  void grow_slots();
 
   const Router* router_;
   std::size_t capacity_;
@@ -111,7 +116,7 @@ class RouteCache {
   RouteCacheHash hash_;
   std::vector<Entry> entries_;
   std::vector<Links> links_;  // beside entries_, slot for slot
-  std::vector<std::uint32_t> buckets_;
+  std::vector<Slot> slots_;  // a power of two
   std::uint32_t lru_head_ = kNone;
   std::uint32_t lru_tail_ = kNone;
   std::size_t size_ = 0;
