@@ -116,6 +116,7 @@ void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path
                         const Route* route, const Params& params) {
   const std::uint32_t i = take_slot();
   Entry& e = entries_[i];
+  const bool had_spill = !e.fits();  // read before the new key: a spill is on the entry's second line
   e.method = method;
   e.route = route;
   e.names = route == nullptr ? nullptr : route->param_names.data();
@@ -123,7 +124,7 @@ void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path
   e.param_count = static_cast<std::uint8_t>(params.size());
   const std::size_t spans = params.size() * sizeof(Span16);
   if (e.fits()) {
-    e.spill.reset();
+    if (had_spill) e.spill.reset();
   } else {
     e.spill = std::make_unique_for_overwrite<char[]>(spans + path.size());
   }
@@ -147,7 +148,7 @@ void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path
 void RouteCache::fill_params(const Entry& e, Params& params) const {
   params.clear();
   const char* data = e.data();
-  const char* path = e.path();
+  const char* path = data + e.param_count * sizeof(Span16);
   for (std::size_t k = 0; k < e.param_count; ++k) {
     Span16 span;
     std::memcpy(&span, data + k * sizeof(Span16), sizeof(Span16));
