@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "vigil/reports/statistics.hpp"
+
 namespace vigil::framework {
 namespace {
 
@@ -305,6 +307,15 @@ std::vector<ProbeFinding> evaluate_probe(const PatternResult& result, std::size_
                                     result.max_size, capacity,
                                     growing ? ", and was still growing at the end of the run" : ""),
                         static_cast<double>(result.max_size)});
+  }
+  const double cached_p50 = reports::percentile(result.cached_ns, 50);
+  const double router_p50 = reports::percentile(result.uncached_ns, 50);
+  if (cached_p50 > router_p50) {
+    findings.push_back({"cache-slower-than-router",
+                        fmt::format("{}: a lookup through the cache takes {:.0f} ns at the median, the router "
+                                    "alone {:.0f} ns: at hit rate {:.3f} the cache costs more than it saves",
+                                    pattern, cached_p50, router_p50, result.hit_rate),
+                        cached_p50 / router_p50, reports::Severity::Warning});
   }
   if (result.pattern == AccessPattern::Hotspot && result.hit_rate < min_hit_rate) {
     findings.push_back({"low-hit-rate",

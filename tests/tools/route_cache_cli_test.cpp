@@ -43,16 +43,20 @@ TEST_F(VigilRouteCache, HelpAndDefectListExitClean) {
   EXPECT_NE(list.out.find("route-cache-hash-only"), std::string::npos) << list.out;
 }
 
-TEST_F(VigilRouteCache, CleanRunExitsZeroWithNoFindings) {
+TEST_F(VigilRouteCache, CleanRunExitsZeroWithNoErrorFindings) {
   const ToolRun r = run({"--lookups", "20000"});
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_NE(r.out.find("no findings"), std::string::npos) << r.out;
   const Report report = vigil::reports::read_report(json_);
   EXPECT_EQ(report.tool, "route-cache");
   EXPECT_EQ(report.verdict, vigil::reports::Verdict::Pass);
-  EXPECT_TRUE(report.findings.empty());
+  // Whether the cache was slower than the router is a matter of timing: a
+  // warning, never a failure.
+  for (const auto& f : report.findings) {
+    EXPECT_EQ(f.kind, "cache-slower-than-router") << f.message;
+    EXPECT_EQ(f.severity, vigil::reports::Severity::Warning) << f.message;
+  }
   EXPECT_EQ(report.metrics.at("route_cache.wrong_answers").value, 0.0);
   EXPECT_LE(report.metrics.at("route_cache.max_size").value, 1024.0);
   for (const char* pattern : {"sequential", "random", "hotspot", "zipf"}) {
