@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,8 +104,41 @@ void BM_RouteGithubAll(benchmark::State& state) {
   }
   allocs.report();
   report_per_lookup(state, set.requests.size());
+  state.counters["table_bytes"] = static_cast<double>(set.router.lookup_table_bytes());
 }
 BENCHMARK(BM_RouteGithubAll);
+
+// Registering a large set: the GitHub routes under as many version prefixes
+// (/v0/..., /v1/...) as make `state.range(0)` routes, added to an empty
+// router, then one match, which compiles the lookup tables.
+void BM_RouteRegister(benchmark::State& state) {
+  const auto github = framework::load_route_table(framework::github_api_routes_file());
+  std::vector<framework::RouteLine> lines;
+  for (int version = 0; lines.size() < static_cast<std::size_t>(state.range(0)); ++version) {
+    for (const auto& line : github.lines) {
+      if (lines.size() == static_cast<std::size_t>(state.range(0))) break;
+      lines.push_back({line.method, "/v" + std::to_string(version) + line.path, line.line});
+    }
+  }
+  const std::string probe = framework::example_path(lines.back().path, 1);
+  std::optional<Router> router;
+  AllocationScope allocs(state);
+  for (auto _ : state) {
+    state.PauseTiming();
+    router.emplace();  // the last one is freed untimed
+    state.ResumeTiming();
+    if (auto error = framework::add_routes(*router, lines)) {
+      state.SkipWithError(error->c_str());
+      return;
+    }
+    Params params;
+    benchmark::DoNotOptimize(router->match(lines.back().method, probe, params));
+  }
+  allocs.report();
+  state.counters["routes"] = static_cast<double>(lines.size());
+  state.counters["table_bytes"] = static_cast<double>(router->lookup_table_bytes());
+}
+BENCHMARK(BM_RouteRegister)->Arg(10'000)->Unit(benchmark::kMillisecond);
 
 void BM_RouteCacheHit(benchmark::State& state) {
   const auto& set = github_set();

@@ -125,6 +125,17 @@ RouteIndex::RouteIndex(const RouteTree::Node& root) {
   statics_.assign(table_size(without_params.size(), 2), StaticSlot{});
   static_shift_ = slot_shift(statics_.size());
   for (const Route* r : without_params) add_static(*r);
+  // Built by appending; read only from now on.
+  pool_.shrink_to_fit();
+  nodes_.shrink_to_fit();
+  children_.shrink_to_fit();
+  child_texts_.shrink_to_fit();
+}
+
+std::size_t RouteIndex::memory_bytes() const {
+  return sizeof(*this) + pool_.capacity() + statics_.capacity() * sizeof(StaticSlot) +
+         nodes_.capacity() * sizeof(Node) + children_.capacity() * sizeof(Child) +
+         child_texts_.capacity() * sizeof(std::uint32_t);
 }
 
 RouteIndex::Text RouteIndex::store(std::string_view text) {

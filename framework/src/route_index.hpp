@@ -34,6 +34,7 @@ class RouteIndex {
   explicit RouteIndex(const RouteTree::Node& root);
 
   const Route* match(std::string_view path, Params& params) const;
+  std::size_t memory_bytes() const;  // the tables and the object itself
 
   // A text is compared and hashed by its first (up to) 8 bytes, zero-padded,
   // its last 8 bytes when it is longer than 8, and its length; texts over

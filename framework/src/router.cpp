@@ -170,6 +170,16 @@ const Route* Router::match(Method method, std::string_view path, Params& params)
   return index->match(path, params);
 }
 
+std::size_t Router::lookup_table_bytes() const {
+  std::size_t total = 0;
+  for (std::size_t m = 0; m < kMethodCount; ++m) {
+    if (!trees_[m]) continue;
+    const RouteIndex* index = published_[m].load(std::memory_order_acquire);
+    total += (index != nullptr ? index : compile_index(m))->memory_bytes();
+  }
+  return total;
+}
+
 const RouteIndex* Router::compile_index(std::size_t method) const {
   const std::lock_guard<std::mutex> lock(compile_lock_);
   if (!indexes_[method]) {

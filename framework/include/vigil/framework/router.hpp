@@ -69,6 +69,9 @@ class Router {
   const Route* match(Method method, std::string_view path, Params& params) const;
 
   std::size_t size() const { return routes_.size(); }
+  // Bytes the lookup tables of every method take (compiling them first, as
+  // a match would): what lookups read, not the tree add() keeps.
+  std::size_t lookup_table_bytes() const;
   // Every route, in registration order (pointers stay valid for the router's life).
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
