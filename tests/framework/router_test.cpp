@@ -258,6 +258,19 @@ TEST(Router, SixtyThreeSegmentsAtMostAndPathsOfAnyDepth) {
   EXPECT_TRUE(params.empty());
 }
 
+TEST(Router, LookupTablesGrowWithTheRoutes) {
+  Router router;
+  EXPECT_EQ(router.lookup_table_bytes(), 0u);
+  ASSERT_FALSE(router.add(Method::GET, "/a/:x", 0));
+  const std::size_t one = router.lookup_table_bytes();
+  EXPECT_GT(one, 0u);
+  ASSERT_FALSE(router.add(Method::GET, "/b/:x/c", 1));
+  ASSERT_FALSE(router.add(Method::POST, "/a/:x", 2));
+  EXPECT_GT(router.lookup_table_bytes(), one);
+  Params p;
+  EXPECT_EQ(matched(router, Method::GET, "/b/1/c", p), "/b/:x/c");  // compiled tables still match
+}
+
 TEST(Router, TwentyParameters) {
   std::string pattern, path;
   for (int i = 0; i < 20; ++i) {

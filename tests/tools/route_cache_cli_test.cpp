@@ -144,4 +144,21 @@ TEST_F(VigilRouteCache, ExplainPrintsEachRequestsMatchAndWritesNoReport) {
   EXPECT_FALSE(fs::exists(json_));
 }
 
+TEST_F(VigilRouteCache, ExplainShowsEachRouteWithItsOwnParameterNames) {
+  const fs::path routes = dir_.write("routes.txt",
+                                     "GET /x/:foo/bar\nGET /x/:bar/baz\nGET /:foo/:baz/bax\nGET /:fod/:baz/:bax/foo\n"
+                                     "GET /users/:id\nGET /users/:user_id/keys\nGET /src/*filepath\n");
+  const fs::path paths = dir_.write("paths.txt",
+                                    "GET /x/1/bar\nGET /x/2/baz\nGET /a/b/c/foo\nGET /users/42/keys\nGET /src/\nGET /src\n");
+  const ToolRun r = run({"--routes", routes.string(), "--paths", paths.string(), "--explain"}, false);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "GET /x/1/bar -> GET /x/:foo/bar foo=1\n"
+            "GET /x/2/baz -> GET /x/:bar/baz bar=2\n"
+            "GET /a/b/c/foo -> GET /:fod/:baz/:bax/foo fod=a baz=b bax=c\n"
+            "GET /users/42/keys -> GET /users/:user_id/keys user_id=42\n"
+            "GET /src/ -> GET /src/*filepath filepath=\n"
+            "GET /src -> no route\n");
+}
+
 }  // namespace
