@@ -251,10 +251,13 @@ inline std::uint32_t RouteIndex::static_child(const Node& n, const Child* childr
 
 // The route ending at `n`, its parameters under the route's own names.
 inline const Route* RouteIndex::found(const Node& n, Params& params) {
-  if (n.rename) {
-    for (std::size_t i = 0; i < params.size(); ++i) params.set_name(i, n.route->param_names[i]);
-  }
+  if (n.rename) [[unlikely]] rename(n, params);
   return n.route;
+}
+
+// Out of line: the common lookup, where names need no change, stays short.
+[[gnu::noinline, gnu::cold]] void RouteIndex::rename(const Node& n, Params& params) {
+  for (std::size_t i = 0; i < params.size(); ++i) params.set_name(i, n.route->param_names[i]);
 }
 
 // Walks the segments of [p, end) (p at its leading '/'). At each node the
