@@ -13,6 +13,7 @@
 #include "alloc_counter.hpp"
 #include "bench_defects.hpp"
 #include "per_lookup.hpp"
+#include "route_sets.hpp"
 #include "vigil/framework/query.hpp"
 #include "vigil/framework/route_cache.hpp"
 #include "vigil/framework/route_table.hpp"
@@ -108,18 +109,10 @@ void BM_RouteGithubAll(benchmark::State& state) {
 }
 BENCHMARK(BM_RouteGithubAll);
 
-// Registering a large set: the GitHub routes under as many version prefixes
-// (/v0/..., /v1/...) as make `state.range(0)` routes, added to an empty
-// router, then one match, which compiles the lookup tables.
+// Registering a large set (versioned_github_routes) in an empty router,
+// then one match, which compiles the lookup tables.
 void BM_RouteRegister(benchmark::State& state) {
-  const auto github = framework::load_route_table(framework::github_api_routes_file());
-  std::vector<framework::RouteLine> lines;
-  for (int version = 0; lines.size() < static_cast<std::size_t>(state.range(0)); ++version) {
-    for (const auto& line : github.lines) {
-      if (lines.size() == static_cast<std::size_t>(state.range(0))) break;
-      lines.push_back({line.method, "/v" + std::to_string(version) + line.path, line.line});
-    }
-  }
+  const auto lines = versioned_github_routes(static_cast<std::size_t>(state.range(0)));
   const std::string probe = framework::example_path(lines.back().path, 1);
   std::optional<Router> router;
   AllocationScope allocs(state);
