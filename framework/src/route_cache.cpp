@@ -66,8 +66,9 @@ CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& par
       lru_unlink(i);
       lru_push_front(i);
     }
-    fill_params(entries_[i], params);
-    return {entries_[i].route, true};
+    const Entry& e = entry(i);
+    fill_params(e, params);
+    return {e.route, true};
   }
   ++stats_.misses;
   const Route* route = router_->match(method, path, params);
@@ -76,7 +77,7 @@ CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& par
 }
 
 void RouteCache::clear() {
-  entries_.clear();
+  slabs_.clear();
   links_.clear();
   std::fill(slots_.begin(), slots_.end(), Slot{});
   lru_head_ = lru_tail_ = kNone;
@@ -91,7 +92,7 @@ std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_vi
     if (slot.hash != hash) continue;
     // The route-cache-hash-only defect: the hash is taken for the key.
     if (hash_only_) return slot.entry;
-    const Entry& e = entries_[slot.entry];
+    const Entry& e = entry(slot.entry);
     if (e.method == method && e.path_length == path.size() && same_bytes(e.path(), path.data(), path.size())) {
       return slot.entry;
     }
@@ -100,9 +101,10 @@ std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_vi
 
 std::uint32_t RouteCache::take_slot() {
   if (unbounded_ || size_ < capacity_) {
-    entries_.emplace_back();
+    const auto i = static_cast<std::uint32_t>(links_.size());
+    if (i % kSlabEntries == 0) slabs_.push_back(std::make_unique<Entry[]>(kSlabEntries));
     links_.emplace_back();
-    return static_cast<std::uint32_t>(entries_.size() - 1);
+    return i;
   }
   const std::uint32_t victim = lru_tail_;
   lru_unlink(victim);
@@ -115,7 +117,7 @@ std::uint32_t RouteCache::take_slot() {
 void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path,
                         const Route* route, const Params& params) {
   const std::uint32_t i = take_slot();
-  Entry& e = entries_[i];
+  Entry& e = entry(i);
   const bool had_spill = !e.fits();  // read before the new key: a spill is on the entry's second line
   e.method = method;
   e.route = route;
