@@ -219,7 +219,10 @@ const Route* RouteIndex::match(std::string_view path, Params& params) const {
 inline const Route* RouteIndex::match_padded(const char* p, std::size_t length, Params& params) const {
   if (const Route* r = match_static(p, length)) return r;
   if (p[0] != '/') return nullptr;
-  return match_tree(p, p + length, params);
+  const Node* n = match_tree(p, p + length, params);
+  if (n == nullptr) return nullptr;
+  if (n->rename) [[unlikely]] rename(*n, params);
+  return n->route;
 }
 
 inline const Route* RouteIndex::match_static(const char* p, std::size_t length) const {
@@ -249,13 +252,8 @@ inline std::uint32_t RouteIndex::static_child(const Node& n, const Child* childr
   }
 }
 
-// The route ending at `n`, its parameters under the route's own names.
-inline const Route* RouteIndex::found(const Node& n, Params& params) {
-  if (n.rename) [[unlikely]] rename(n, params);
-  return n.route;
-}
-
-// Out of line: the common lookup, where names need no change, stays short.
+// Gives the parameters the names of the route ending at `n`. Out of line:
+// the common lookup, where the names need no change, stays short.
 [[gnu::noinline, gnu::cold]] void RouteIndex::rename(const Node& n, Params& params) {
   for (std::size_t i = 0; i < params.size(); ++i) params.set_name(i, n.route->param_names[i]);
 }
@@ -263,7 +261,7 @@ inline const Route* RouteIndex::found(const Node& n, Params& params) {
 // Walks the segments of [p, end) (p at its leading '/'). At each node the
 // static child comes first, then the parameter, then the catch-all; taking
 // one while a later one exists leaves a place to resume from.
-const Route* RouteIndex::match_tree(const char* p, const char* end, Params& params) const {
+const RouteIndex::Node* RouteIndex::match_tree(const char* p, const char* end, Params& params) const {
   enum Stage : std::uint8_t { kStatic, kParam, kCatchAll };
   struct Resume {
     std::uint32_t node;
@@ -305,7 +303,7 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
     if (stage == kCatchAll && n.catch_all != kNoNode) {
       const Node& c = nodes[n.catch_all];
       params.push(c.route->param_names.back(), {s, static_cast<std::size_t>(end - s)});
-      return found(c, params);
+      return &c;
     }
     if (next != kNoNode) {
       if (e != end) {
@@ -314,7 +312,7 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
         stage = kStatic;
         continue;
       }
-      if (nodes[next].route != nullptr) return found(nodes[next], params);
+      if (nodes[next].route != nullptr) return &nodes[next];
     }
     // A dead end: back to the last node that had another way on.
     if (pending == 0) {

@@ -88,8 +88,9 @@ class RouteIndex {
                         std::vector<const Route*>& without_params);
   const Route* match_padded(const char* p, std::size_t length, Params& params) const;
   const Route* match_static(const char* p, std::size_t length) const;
-  const Route* match_tree(const char* p, const char* end, Params& params) const;
-  static const Route* found(const Node& n, Params& params);
+  // The node where the matching route ends (parameters under the names of
+  // the nodes on the way), or nullptr.
+  const Node* match_tree(const char* p, const char* end, Params& params) const;
   static void rename(const Node& n, Params& params);
   // Static, on plain pointers: stores into Params cannot alias the tables,
   // so their addresses stay in registers during a lookup.
