@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "alloc_counter.hpp"
 #include "core_options.hpp"
 #include "per_lookup.hpp"
+#include "route_sets.hpp"
 #include "vigil/framework/text/query.hpp"
 #include "vigil/framework/routing/route_cache.hpp"
 #include "vigil/framework/routing/route_table.hpp"
@@ -104,8 +106,33 @@ void BM_RouteGithubAll(benchmark::State& state) {
   }
   allocs.report();
   report_per_lookup(state, set.requests.size());
+  state.counters["table_bytes"] = static_cast<double>(set.router.lookup_table_bytes());
 }
 BENCHMARK(BM_RouteGithubAll);
+
+// Registering a large set (versioned_github_routes) in an empty router,
+// then one match, which compiles the lookup tables.
+void BM_RouteRegister(benchmark::State& state) {
+  const auto lines = versioned_github_routes(static_cast<std::size_t>(state.range(0)));
+  const std::string probe = framework::example_path(lines.back().path, 1);
+  std::optional<Router> router;
+  AllocationScope allocs(state);
+  for (auto _ : state) {
+    state.PauseTiming();
+    router.emplace();  // the last one is freed untimed
+    state.ResumeTiming();
+    if (auto error = framework::add_routes(*router, lines)) {
+      state.SkipWithError(error->c_str());
+      return;
+    }
+    Params params;
+    benchmark::DoNotOptimize(router->match(lines.back().method, probe, params));
+  }
+  allocs.report();
+  state.counters["routes"] = static_cast<double>(lines.size());
+  state.counters["table_bytes"] = static_cast<double>(router->lookup_table_bytes());
+}
+BENCHMARK(BM_RouteRegister)->Arg(10'000)->Unit(benchmark::kMillisecond);
 
 void BM_RouteCacheHit(benchmark::State& state) {
   const auto& set = github_set();

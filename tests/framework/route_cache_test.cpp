@@ -40,6 +40,33 @@ TEST(RouteCache, HitReturnsTheSameMatchAsTheRouter) {
   EXPECT_EQ(cache.size(), 1u);
 }
 
+TEST(RouteCache, KeysTooLongForTheEntryAreKeptApartAndFreedOnReuse) {
+  // 20 parameters and a path of over 100 bytes: more than an entry holds.
+  std::string pattern = "/long", path = "/long";
+  for (int i = 0; i < 20; ++i) {
+    pattern += "/:p" + std::to_string(i);
+    path += "/value-" + std::to_string(i);
+  }
+  Router router;
+  ASSERT_FALSE(router.add(Method::GET, pattern, 0));
+  ASSERT_FALSE(router.add(Method::GET, "/users/:id", 1));
+  RouteCache cache(router, 1);  // every miss reuses the one entry
+  Params expected, p;
+  ASSERT_NE(router.match(Method::GET, path, expected), nullptr);
+  for (const std::string& request : {path, std::string("/users/7"), path, path, std::string("/users/8")}) {
+    const Route* want = router.match(Method::GET, request, expected);
+    const auto got = cache.lookup(Method::GET, request, p);
+    ASSERT_EQ(got.route, want) << request;
+    ASSERT_EQ(p.size(), expected.size()) << request;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      EXPECT_EQ(p[i].name, expected[i].name) << request;
+      EXPECT_EQ(p[i].value, expected[i].value) << request;
+    }
+  }
+  EXPECT_EQ(cache.stats().hits, 1u);  // the second long path in a row
+  EXPECT_EQ(cache.stats().evictions, 3u);
+}
+
 TEST(RouteCache, KeysIncludeTheMethodAndCacheMissingRoutes) {
   const Router router = make_router();
   RouteCache cache(router, 8);

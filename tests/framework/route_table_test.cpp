@@ -34,14 +34,14 @@ TEST(RouteTable, MissingFileIsAnError) {
 }
 
 TEST(RouteTable, AddRoutesNamesBothLinesOnAConflict) {
-  auto table = parse_route_table("GET /users/:id\n# note\nGET /users/new\nGET /users/:name/x\n");
+  auto table = parse_route_table("GET /users/:id\n# note\nGET /users/new\nGET /users/:name/x\nGET /users/:name\n");
   ASSERT_TRUE(table.ok());
   Router router;
   auto error = add_routes(router, table.lines);
   ASSERT_TRUE(error);
   EXPECT_EQ(*error,
-            "line 4: GET /users/:name/x conflicts with GET /users/:id: ':name' and ':id' at the "
-            "same position (line 1)");
+            "line 5: GET /users/:name conflicts with GET /users/:id: both match the same paths (only "
+            "parameter names differ) (line 1)");
   auto bad = parse_route_table("GET /a\nGET /b/*x/y\n");
   Router other;
   EXPECT_EQ(*add_routes(other, bad.lines),

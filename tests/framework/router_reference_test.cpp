@@ -1,12 +1,16 @@
 // The router against a brute-force reference: every route's pattern is
 // matched on its own, and among the routes that match, precedence decides
-// (at the first place two patterns differ: pattern end, then static text,
-// then `:param`, then `*catchall`). Thousands of paths near the GitHub route
-// set (exact, truncated, extended, segments swapped, short ones) must give
-// the same route and the same parameters both ways.
+// (at the first segment where two patterns differ: static text, then
+// `:param`, then `*catchall`; parameters and catch-alls differ by kind, not
+// by name). Thousands of paths near the GitHub route set (exact, truncated,
+// extended, segments swapped, short ones) and near random route sets must
+// give the same route and the same parameters, under that route's own
+// names, both ways; and no path may match two routes that tie.
 
 #include <algorithm>
+#include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,18 +51,43 @@ bool pattern_matches(std::string_view pattern, std::string_view path, std::vecto
   return j == path.size();
 }
 
-int rank(std::string_view pattern, std::size_t at) {
-  if (at == pattern.size()) return 0;
-  if (pattern[at] == ':') return 2;
-  if (pattern[at] == '*') return 3;
+std::vector<std::string_view> pattern_segments(std::string_view pattern) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;
+  for (;;) {
+    const auto stop = pattern.find('/', start);
+    out.push_back(pattern.substr(start, stop == std::string_view::npos ? stop : stop - start));
+    if (stop == std::string_view::npos) return out;
+    start = stop + 1;
+  }
+}
+
+int rank(std::string_view segment) {
+  if (!segment.empty() && segment[0] == ':') return 2;
+  if (!segment.empty() && segment[0] == '*') return 3;
   return 1;
 }
 
-// True when `a` takes precedence over `b` (both match the same path).
-bool precedes(std::string_view a, std::string_view b) {
-  std::size_t at = 0;
-  while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
-  return rank(a, at) < rank(b, at);
+// Compares `a` and `b`, both matching one path, at their first segment of
+// different kinds: < 0 when `a` takes precedence, > 0 when `b` does. 0 when
+// there is none: matching one path, their static segments have the same
+// text, so they differ in parameter names at most and tie.
+int compare_precedence(std::string_view a, std::string_view b) {
+  const auto sa = pattern_segments(a), sb = pattern_segments(b);
+  for (std::size_t i = 0; i < std::min(sa.size(), sb.size()); ++i) {
+    if (rank(sa[i]) != rank(sb[i])) return rank(sa[i]) - rank(sb[i]);
+  }
+  return 0;
+}
+
+// Shape of a pattern: its parameter and catch-all names dropped.
+std::string shape_of(std::string_view pattern) {
+  std::string out;
+  for (const auto segment : pattern_segments(pattern)) {
+    out += '/';
+    out += rank(segment) == 1 ? segment : segment.substr(0, 1);
+  }
+  return out;
 }
 
 const Route* reference_match(const Router& router, Method method, std::string_view path,
@@ -68,7 +97,12 @@ const Route* reference_match(const Router& router, Method method, std::string_vi
   for (const auto& route : router.routes()) {
     candidate.clear();
     if (route->method != method || !pattern_matches(route->pattern, path, candidate)) continue;
-    if (best == nullptr || precedes(route->pattern, best->pattern)) {
+    const int order = best == nullptr ? -1 : compare_precedence(route->pattern, best->pattern);
+    if (order == 0) {
+      ADD_FAILURE() << to_string(method) << " " << path << " matches " << describe(*route) << " and "
+                    << describe(*best) << ", which tie: the router should have refused one";
+    }
+    if (order < 0) {
       best = route.get();
       params = candidate;
     }
@@ -171,40 +205,38 @@ TEST(RouterReference, AgreesWithBruteForceAroundTheGithubSet) {
   EXPECT_LT(found, probes.size());
 }
 
-TEST(RouterReference, AgreesWithBruteForceWhereBranchesDeadEnd) {
-  // Random routes over a few words, with parameters and catch-alls beside
-  // static segments at every depth, so lookups often take a static branch
-  // that fails deeper down and must fall back. Words of 1 to 41 bytes, some
-  // differing only in their middle, test every way a segment is compared.
-  const std::vector<std::string> words = {"a", "b", "ab", "new", "eight-ch", "nine-char",
-                                          "sixteen-chars-ok", "seventeen-chars-x", "seventeeN-chars-x",
-                                          "a-segment-that-is-forty-one-bytes-long-!!",
-                                          "a-segment-THAT-is-forty-one-bytes-long-!!"};
-  std::mt19937_64 rng(7);
-  auto pick = [&rng](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
-  Router router;
-  for (RouteId id = 0; router.size() < 300 && id < 2000; ++id) {
-    std::string pattern;
-    const std::size_t depth = 1 + pick(5);
-    for (std::size_t d = 0; d < depth; ++d) {
-      const std::size_t kind = pick(10);
-      // Names by depth: the same position always has the same name, so no
-      // two routes conflict.
-      if (kind < 6) {
-        pattern += "/" + words[pick(words.size())];
-      } else if (kind < 9 || d + 1 < depth || d == 0) {  // no catch-all of everything
-        pattern += "/:p" + std::to_string(d);
-      } else {
-        pattern += "/*rest" + std::to_string(d);
-      }
-    }
-    if (pattern.find('*') == std::string::npos && pick(8) == 0) pattern += "/";
-    if (auto error = router.add(Method::GET, pattern, id)) {
-      ASSERT_EQ(error->kind, RouteError::Kind::Duplicate) << error->message;
+// Random routes over a few words, with parameters and catch-alls beside
+// static segments at every depth, so lookups often take a static branch
+// that fails deeper down and must fall back. Words of 1 to 41 bytes, some
+// differing only in their middle, test every way a segment is compared.
+const std::vector<std::string> kWords = {"a", "b", "ab", "new", "eight-ch", "nine-char",
+                                         "sixteen-chars-ok", "seventeen-chars-x", "seventeeN-chars-x",
+                                         "a-segment-that-is-forty-one-bytes-long-!!",
+                                         "a-segment-THAT-is-forty-one-bytes-long-!!"};
+
+// A random pattern of 1 to 5 segments; `name(d)` names a parameter or
+// catch-all at depth d.
+template <typename Rng, typename Name>
+std::string random_pattern(Rng& pick, Name&& name) {
+  std::string pattern;
+  const std::size_t depth = 1 + pick(5);
+  for (std::size_t d = 0; d < depth; ++d) {
+    const std::size_t kind = pick(10);
+    if (kind < 6) {
+      pattern += "/" + kWords[pick(kWords.size())];
+    } else if (kind < 9 || d + 1 < depth || d == 0) {  // no catch-all of everything
+      pattern += "/:" + name(d);
+    } else {
+      pattern += "/*" + name(d);
     }
   }
-  ASSERT_EQ(router.size(), 300u);
+  if (pattern.find('*') == std::string::npos && pick(8) == 0) pattern += "/";
+  return pattern;
+}
 
+// Random paths over the same words, then one example path per route.
+template <typename Rng>
+std::vector<std::pair<Method, std::string>> random_probes(Rng& pick, const Router& router) {
   std::vector<std::pair<Method, std::string>> probes;
   for (int i = 0; i < 6000; ++i) {
     std::string path;
@@ -213,7 +245,7 @@ TEST(RouterReference, AgreesWithBruteForceWhereBranchesDeadEnd) {
       const std::size_t kind = pick(10);
       path += "/";
       if (kind < 7) {
-        path += words[pick(words.size())];
+        path += kWords[pick(kWords.size())];
       } else if (kind < 9) {
         path += "v" + std::to_string(pick(100));
       }  // else: an empty segment
@@ -222,10 +254,76 @@ TEST(RouterReference, AgreesWithBruteForceWhereBranchesDeadEnd) {
     probes.emplace_back(Method::GET, path);
   }
   for (const auto& route : router.routes()) probes.emplace_back(Method::GET, example_path(route->pattern, 3));
+  return probes;
+}
+
+TEST(RouterReference, AgreesWithBruteForceWhereBranchesDeadEnd) {
+  std::mt19937_64 rng(7);
+  auto pick = [&rng](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  Router router;
+  for (RouteId id = 0; router.size() < 300 && id < 2000; ++id) {
+    // Names by depth: the same position always has the same name.
+    const auto pattern = random_pattern(pick, [](std::size_t d) { return "p" + std::to_string(d); });
+    if (auto error = router.add(Method::GET, pattern, id)) {
+      ASSERT_EQ(error->kind, RouteError::Kind::Duplicate) << error->message;
+    }
+  }
+  ASSERT_EQ(router.size(), 300u);
+  const auto probes = random_probes(pick, router);
   std::size_t found = 0;
   ASSERT_NO_FATAL_FAILURE(expect_agreement(router, probes, found));
   EXPECT_GT(found, probes.size() / 4);
   EXPECT_LT(found, probes.size());
+}
+
+TEST(RouterReference, AgreesWithBruteForceWhereParameterNamesDifferAtOnePosition) {
+  // As above, but each parameter takes one of four names at random, so
+  // routes through one position name it differently: every such set is
+  // accepted unless two patterns have the same shape, and each match
+  // carries its own route's names.
+  const std::vector<std::string> names = {"id", "user_id", "name", "key"};
+  for (const std::uint64_t seed : {11u, 12u, 13u}) {
+    std::mt19937_64 rng(seed);
+    auto pick = [&rng](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    Router router;
+    std::size_t conflicts = 0;
+    for (RouteId id = 0; router.size() < 300 && id < 3000; ++id) {
+      // The depth keeps a name once per pattern.
+      const auto pattern = random_pattern(pick, [&](std::size_t d) { return names[pick(names.size())] + std::to_string(d); });
+      auto error = router.add(Method::GET, pattern, id);
+      if (!error) continue;
+      // Refused only when both patterns match the same paths, naming both.
+      ASSERT_NE(error->kind, RouteError::Kind::BadPattern) << error->message;
+      ASSERT_NE(error->existing, nullptr) << error->message;
+      ASSERT_EQ(shape_of(error->existing->pattern), shape_of(pattern)) << error->message;
+      EXPECT_NE(error->message.find(describe(*error->existing)), std::string::npos) << error->message;
+      EXPECT_EQ(error->message.rfind("GET " + pattern + " ", 0), 0u) << error->message;
+      conflicts += error->kind == RouteError::Kind::Conflict;
+    }
+    ASSERT_EQ(router.size(), 300u);
+    EXPECT_GT(conflicts, 0u) << "seed " << seed << ": real ambiguities must be tried too";
+
+    // Positions (a shape of the pattern up to a parameter) that routes name
+    // differently: the set must have many of them.
+    std::map<std::string, std::set<std::string>> names_at;
+    for (const auto& route : router.routes()) {
+      const auto segments = pattern_segments(route->pattern);
+      std::string prefix;
+      for (const auto segment : segments) {
+        prefix += '/';
+        prefix += rank(segment) == 1 ? segment : segment.substr(0, 1);
+        if (rank(segment) != 1) names_at[prefix].insert(std::string(segment.substr(1)));
+      }
+    }
+    const auto mixed = std::count_if(names_at.begin(), names_at.end(), [](const auto& p) { return p.second.size() > 1; });
+    EXPECT_GT(mixed, 20) << "seed " << seed;
+
+    const auto probes = random_probes(pick, router);
+    std::size_t found = 0;
+    ASSERT_NO_FATAL_FAILURE(expect_agreement(router, probes, found)) << "seed " << seed;
+    EXPECT_GT(found, probes.size() / 4);
+    EXPECT_LT(found, probes.size());
+  }
 }
 
 TEST(RouterReference, StaticRoutesWinOverParametersAtEveryLength) {

@@ -119,21 +119,69 @@ TEST(Router, CatchAllTakesTheRest) {
   EXPECT_EQ(p.get("path"), "a/b");
 }
 
-TEST(Router, RefusesTwoParameterNamesAtOnePositionNamingBothRoutes) {
+TEST(Router, ParameterNamesMayDifferAtOnePositionEachRouteKeepsItsOwn) {
+  auto router = make_router({{Method::GET, "/x/:foo/bar"},
+                             {Method::GET, "/x/:bar/baz"},
+                             {Method::GET, "/:foo/:baz/bax"},
+                             {Method::GET, "/:fod/:baz/:bax/foo"},
+                             {Method::GET, "/users/:id"},
+                             {Method::GET, "/users/:user_id/keys"},
+                             {Method::GET, "/users/:user_id/keys/:key_id"},
+                             {Method::GET, "/users/:login/files/*path"},
+                             {Method::DELETE, "/applications/:client_id/tokens"},
+                             {Method::DELETE, "/applications/:app/tokens/:access_token"}});
+  // Each match as "pattern name=value ...", parameters in path order.
+  const auto match_text = [&router](Method m, std::string_view path) {
+    Params p;
+    const Route* r = router.match(m, path, p);
+    std::string out = r ? r->pattern : "<none>";
+    for (const auto& param : p) out += " " + std::string(param.name) + "=" + std::string(param.value);
+    return out;
+  };
+  const std::pair<Method, std::string_view> requests[] = {
+      {Method::GET, "/x/1/bar"}, {Method::GET, "/x/2/baz"}, {Method::GET, "/x/2/bax"},
+      {Method::GET, "/a/b/c/foo"}, {Method::GET, "/users/42"}, {Method::GET, "/users/42/keys"},
+      {Method::GET, "/users/42/keys/7"},
+      // A catch-all after a renamed parameter: both names are the route's.
+      {Method::GET, "/users/ann/files/a/b.txt"},
+      {Method::DELETE, "/applications/c1/tokens"}, {Method::DELETE, "/applications/c1/tokens/t0k"},
+      // A short path (matched from a padded copy) is renamed too.
+      {Method::GET, "/x/9/baz"}};
+  const std::string_view expected[] = {"/x/:foo/bar foo=1",
+                                       "/x/:bar/baz bar=2",
+                                       "/:foo/:baz/bax foo=x baz=2",
+                                       "/:fod/:baz/:bax/foo fod=a baz=b bax=c",
+                                       "/users/:id id=42",
+                                       "/users/:user_id/keys user_id=42",
+                                       "/users/:user_id/keys/:key_id user_id=42 key_id=7",
+                                       "/users/:login/files/*path login=ann path=a/b.txt",
+                                       "/applications/:client_id/tokens client_id=c1",
+                                       "/applications/:app/tokens/:access_token app=c1 access_token=t0k",
+                                       "/x/:bar/baz bar=9"};
+  static_assert(std::size(requests) == std::size(expected));
+  for (std::size_t i = 0; i < std::size(requests); ++i) {
+    EXPECT_EQ(match_text(requests[i].first, requests[i].second), expected[i]) << requests[i].second;
+  }
+}
+
+TEST(Router, RefusesPatternsThatMatchTheSamePathsNamingBothRoutes) {
   Router router;
   ASSERT_FALSE(router.add(Method::GET, "/users/:id/posts", 0));
-  auto error = router.add(Method::GET, "/users/:name", 1);
+  ASSERT_FALSE(router.add(Method::GET, "/users/:name", 1));
+  auto error = router.add(Method::GET, "/users/:user/posts", 2);
   ASSERT_TRUE(error);
   EXPECT_EQ(error->kind, RouteError::Kind::Conflict);
   EXPECT_EQ(error->message,
-            "GET /users/:name conflicts with GET /users/:id/posts: ':name' and ':id' at the same position");
+            "GET /users/:user/posts conflicts with GET /users/:id/posts: both match the same paths "
+            "(only parameter names differ)");
   ASSERT_NE(error->existing, nullptr);
   EXPECT_EQ(error->existing->id, 0u);
   // Refusal changes nothing; another method has its own tree.
-  EXPECT_EQ(router.size(), 1u);
+  EXPECT_EQ(router.size(), 2u);
   Params p;
-  EXPECT_EQ(matched(router, Method::GET, "/users/x", p), "<none>");
-  EXPECT_FALSE(router.add(Method::POST, "/users/:name", 2));
+  EXPECT_EQ(matched(router, Method::GET, "/users/x/posts", p), "/users/:id/posts");
+  EXPECT_EQ(p.get("id"), "x");
+  EXPECT_FALSE(router.add(Method::POST, "/users/:user/posts", 2));
 }
 
 TEST(Router, RefusesDuplicatesAndCatchAllClashes) {
@@ -198,6 +246,19 @@ TEST(Router, SixtyThreeSegmentsAtMostAndPathsOfAnyDepth) {
   EXPECT_EQ(params.get("rest"), deep.substr(5));
   EXPECT_EQ(router.match(Method::GET, std::string(5000, '/'), params), nullptr);
   EXPECT_TRUE(params.empty());
+}
+
+TEST(Router, LookupTablesGrowWithTheRoutes) {
+  Router router;
+  EXPECT_EQ(router.lookup_table_bytes(), 0u);
+  ASSERT_FALSE(router.add(Method::GET, "/a/:x", 0));
+  const std::size_t one = router.lookup_table_bytes();
+  EXPECT_GT(one, 0u);
+  ASSERT_FALSE(router.add(Method::GET, "/b/:x/c", 1));
+  ASSERT_FALSE(router.add(Method::POST, "/a/:x", 2));
+  EXPECT_GT(router.lookup_table_bytes(), one);
+  Params p;
+  EXPECT_EQ(matched(router, Method::GET, "/b/1/c", p), "/b/:x/c");  // compiled tables still match
 }
 
 TEST(Router, TwentyParameters) {

@@ -43,16 +43,20 @@ TEST_F(VigilRouteCache, HelpAndDefectListExitClean) {
   EXPECT_NE(list.out.find("route-cache-hash-only"), std::string::npos) << list.out;
 }
 
-TEST_F(VigilRouteCache, CleanRunExitsZeroWithNoFindings) {
+TEST_F(VigilRouteCache, CleanRunExitsZeroWithNoErrorFindings) {
   const ToolRun r = run({"--lookups", "20000"});
   ASSERT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_NE(r.out.find("no findings"), std::string::npos) << r.out;
   const Report report = vigil::reports::read_report(json_);
   EXPECT_EQ(report.tool, "route-cache");
   EXPECT_EQ(report.verdict, vigil::reports::Verdict::Pass);
-  EXPECT_TRUE(report.findings.empty());
+  // Whether the cache was slower than the router is a matter of timing: a
+  // warning, never a failure.
+  for (const auto& f : report.findings) {
+    EXPECT_EQ(f.kind, "cache-slower-than-router") << f.message;
+    EXPECT_EQ(f.severity, vigil::reports::Severity::Warning) << f.message;
+  }
   EXPECT_EQ(report.metrics.at("route_cache.wrong_answers").value, 0.0);
   EXPECT_LE(report.metrics.at("route_cache.max_size").value, 1024.0);
   for (const char* pattern : {"sequential", "random", "hotspot", "zipf"}) {
@@ -138,6 +142,23 @@ TEST_F(VigilRouteCache, ExplainPrintsEachRequestsMatchAndWritesNoReport) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
   EXPECT_NE(r.out.find("GET /users/7 ->"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(json_));
+}
+
+TEST_F(VigilRouteCache, ExplainShowsEachRouteWithItsOwnParameterNames) {
+  const fs::path routes = dir_.write("routes.txt",
+                                     "GET /x/:foo/bar\nGET /x/:bar/baz\nGET /:foo/:baz/bax\nGET /:fod/:baz/:bax/foo\n"
+                                     "GET /users/:id\nGET /users/:user_id/keys\nGET /src/*filepath\n");
+  const fs::path paths = dir_.write("paths.txt",
+                                    "GET /x/1/bar\nGET /x/2/baz\nGET /a/b/c/foo\nGET /users/42/keys\nGET /src/\nGET /src\n");
+  const ToolRun r = run({"--routes", routes.string(), "--paths", paths.string(), "--explain"}, false);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "GET /x/1/bar -> GET /x/:foo/bar foo=1\n"
+            "GET /x/2/baz -> GET /x/:bar/baz bar=2\n"
+            "GET /a/b/c/foo -> GET /:fod/:baz/:bax/foo fod=a baz=b bax=c\n"
+            "GET /users/42/keys -> GET /users/:user_id/keys user_id=42\n"
+            "GET /src/ -> GET /src/*filepath filepath=\n"
+            "GET /src -> no route\n");
 }
 
 }  // namespace

@@ -76,7 +76,7 @@ rp::Report build_report(const Options& o, const hn::ProbeConfig& config, std::si
   for (const auto& f : findings) {
     rp::Finding finding;
     finding.kind = f.kind;
-    finding.severity = rp::Severity::Error;
+    finding.severity = f.severity;
     finding.message = f.message;
     finding.count = f.count;
     report.add_finding(std::move(finding));
@@ -89,7 +89,7 @@ rp::Report build_report(const Options& o, const hn::ProbeConfig& config, std::si
       }
     }
   }
-  report.verdict = findings.empty() ? rp::Verdict::Pass : rp::Verdict::Fail;
+  report.verdict = report.has_error_findings() ? rp::Verdict::Fail : rp::Verdict::Pass;
   return report;
 }
 

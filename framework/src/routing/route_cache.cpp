@@ -4,12 +4,13 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 namespace vigil::framework {
 namespace {
 
-std::size_t bucket_count_for(std::size_t capacity) {
-  return std::bit_ceil(std::max<std::size_t>(capacity, 16));
+std::size_t slot_count_for(std::size_t capacity) {
+  return std::bit_ceil(std::max<std::size_t>(2 * capacity, 16));
 }
 
 constexpr std::uint64_t kA = 0x9E3779B97F4A7C15ULL;
@@ -49,7 +50,7 @@ RouteCache::RouteCache(const Router& router, RouteCacheOptions options)
       hash_only_(options.key_comparison == KeyComparison::HashOnly),
       unbounded_(!options.bounded),
       hash_(options.hash),
-      buckets_(bucket_count_for(options.capacity), kNone) {}
+      slots_(slot_count_for(options.capacity)) {}
 
 CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& params) {
   if (path.size() > kMaxPathLength || capacity_ == 0) {
@@ -64,8 +65,9 @@ CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& par
       lru_unlink(i);
       lru_push_front(i);
     }
-    fill_params(entries_[i], params);
-    return {entries_[i].route, true};
+    const Entry& e = entry(i);
+    fill_params(e, params);
+    return {e.route, true};
   }
   ++stats_.misses;
   const Route* route = router_->match(method, path, params);
@@ -74,34 +76,38 @@ CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& par
 }
 
 void RouteCache::clear() {
-  entries_.clear();
-  std::fill(buckets_.begin(), buckets_.end(), kNone);
+  slabs_.clear();
+  links_.clear();
+  std::fill(slots_.begin(), slots_.end(), Slot{});
   lru_head_ = lru_tail_ = kNone;
   size_ = 0;
 }
 
 std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_view path) const {
-  for (std::uint32_t i = buckets_[hash & (buckets_.size() - 1)]; i != kNone;
-       i = entries_[i].bucket_next) {
-    const Entry& e = entries_[i];
-    if (e.hash != hash) continue;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+    const Slot slot = slots_[s];
+    if (slot.entry == kNone) return kNone;
+    if (slot.hash != hash) continue;
     // KeyComparison::HashOnly (the route-cache-hash-only bug): the hash is taken for the key.
-    if (hash_only_) return i;
-    if (e.method == method && e.path.size() == path.size() && same_bytes(e.path.data(), path.data(), path.size())) {
-      return i;
+    if (hash_only_) return slot.entry;
+    const Entry& e = entry(slot.entry);
+    if (e.method == method && e.path_length == path.size() && same_bytes(e.path(), path.data(), path.size())) {
+      return slot.entry;
     }
   }
-  return kNone;
 }
 
 std::uint32_t RouteCache::take_slot() {
   if (unbounded_ || size_ < capacity_) {
-    entries_.emplace_back();
-    return static_cast<std::uint32_t>(entries_.size() - 1);
+    const auto i = static_cast<std::uint32_t>(links_.size());
+    if (i % kSlabEntries == 0) slabs_.push_back(std::make_unique<Entry[]>(kSlabEntries));
+    links_.emplace_back();
+    return i;
   }
   const std::uint32_t victim = lru_tail_;
   lru_unlink(victim);
-  bucket_unlink(victim);
+  slot_erase(victim);
   --size_;
   ++stats_.evictions;
   return victim;
@@ -110,64 +116,93 @@ std::uint32_t RouteCache::take_slot() {
 void RouteCache::insert(std::uint32_t hash, Method method, std::string_view path,
                         const Route* route, const Params& params) {
   const std::uint32_t i = take_slot();
-  Entry& e = entries_[i];
-  e.hash = hash;
+  Entry& e = entry(i);
+  const bool had_spill = !e.fits();  // read before the new key: a spill is on the entry's second line
   e.method = method;
   e.route = route;
-  e.path.assign(path);
+  e.names = route == nullptr ? nullptr : route->param_names.data();
+  e.path_length = static_cast<std::uint16_t>(path.size());
   e.param_count = static_cast<std::uint8_t>(params.size());
-  for (std::size_t k = 0; k < params.size(); ++k) {
-    e.params[k] = {static_cast<std::uint16_t>(params[k].value.data() - path.data()),
-                   static_cast<std::uint16_t>(params[k].value.size())};
+  const std::size_t spans = params.size() * sizeof(Span16);
+  if (e.fits()) {
+    if (had_spill) e.spill.reset();
+  } else {
+    e.spill = std::make_unique_for_overwrite<char[]>(spans + path.size());
   }
-  std::uint32_t& head = buckets_[hash & (buckets_.size() - 1)];
-  e.bucket_next = head;
-  head = i;
+  char* data = e.data();
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const Span16 span{static_cast<std::uint16_t>(params[k].value.data() - path.data()),
+                      static_cast<std::uint16_t>(params[k].value.size())};
+    std::memcpy(data + k * sizeof(Span16), &span, sizeof(Span16));
+  }
+  std::memcpy(data + spans, path.data(), path.size());
+  links_[i].hash = hash;
   lru_push_front(i);
   ++size_;
-  if (size_ > buckets_.size()) grow_buckets();
+  if (2 * size_ > slots_.size()) {
+    grow_slots();  // takes every entry, this one too
+  } else {
+    slot_insert(hash, i);
+  }
 }
 
 void RouteCache::fill_params(const Entry& e, Params& params) const {
   params.clear();
+  const char* data = e.data();
+  const char* path = data + e.param_count * sizeof(Span16);
   for (std::size_t k = 0; k < e.param_count; ++k) {
-    params.push(e.route->param_names[k], {e.path.data() + e.params[k].offset, e.params[k].length});
+    Span16 span;
+    std::memcpy(&span, data + k * sizeof(Span16), sizeof(Span16));
+    params.push(e.names[k], {path + span.offset, span.length});
   }
 }
 
 void RouteCache::lru_unlink(std::uint32_t i) {
-  Entry& e = entries_[i];
-  if (e.lru_prev != kNone) entries_[e.lru_prev].lru_next = e.lru_next;
+  Links& e = links_[i];
+  if (e.lru_prev != kNone) links_[e.lru_prev].lru_next = e.lru_next;
   else lru_head_ = e.lru_next;
-  if (e.lru_next != kNone) entries_[e.lru_next].lru_prev = e.lru_prev;
+  if (e.lru_next != kNone) links_[e.lru_next].lru_prev = e.lru_prev;
   else lru_tail_ = e.lru_prev;
   e.lru_prev = e.lru_next = kNone;
 }
 
 void RouteCache::lru_push_front(std::uint32_t i) {
-  Entry& e = entries_[i];
+  Links& e = links_[i];
   e.lru_prev = kNone;
   e.lru_next = lru_head_;
-  if (lru_head_ != kNone) entries_[lru_head_].lru_prev = i;
+  if (lru_head_ != kNone) links_[lru_head_].lru_prev = i;
   lru_head_ = i;
   if (lru_tail_ == kNone) lru_tail_ = i;
 }
 
-void RouteCache::bucket_unlink(std::uint32_t i) {
-  std::uint32_t* link = &buckets_[entries_[i].hash & (buckets_.size() - 1)];
-  while (*link != i) link = &entries_[*link].bucket_next;
-  *link = entries_[i].bucket_next;
-  entries_[i].bucket_next = kNone;
+void RouteCache::slot_insert(std::uint32_t hash, std::uint32_t entry) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t s = hash & mask;
+  while (slots_[s].entry != kNone) s = (s + 1) & mask;
+  slots_[s] = {hash, entry};
 }
 
-// Only the unbounded cache outgrows its buckets; keep chains short anyway.
-void RouteCache::grow_buckets() {
-  buckets_.assign(buckets_.size() * 2, kNone);
-  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
-    std::uint32_t& head = buckets_[entries_[i].hash & (buckets_.size() - 1)];
-    entries_[i].bucket_next = head;
-    head = i;
+// Empties the entry's slot and moves later slots of the run back into the
+// gap where their probe would otherwise stop short of them (no tombstones).
+void RouteCache::slot_erase(std::uint32_t entry) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t gap = links_[entry].hash & mask;
+  while (slots_[gap].entry != entry) gap = (gap + 1) & mask;
+  for (std::size_t s = (gap + 1) & mask; slots_[s].entry != kNone; s = (s + 1) & mask) {
+    const std::size_t home = slots_[s].hash & mask;
+    // Probing from `home` reaches `s` through the gap: fill it.
+    if (((s - home) & mask) >= ((s - gap) & mask)) {
+      slots_[gap] = slots_[s];
+      gap = s;
+    }
   }
+  slots_[gap] = Slot{};
+}
+
+// Only the unbounded cache outgrows its table.
+void RouteCache::grow_slots() {
+  slots_.assign(slots_.size() * 2, Slot{});
+  for (std::uint32_t i = 0; i < links_.size(); ++i) slot_insert(links_[i].hash, i);
 }
 
 }  // namespace vigil::framework

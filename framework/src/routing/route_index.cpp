@@ -119,11 +119,23 @@ unsigned slot_shift(std::size_t size) { return static_cast<unsigned>(64 - std::c
 }  // namespace
 
 RouteIndex::RouteIndex(const RouteTree::Node& root) {
+  std::vector<std::string_view> names;
   std::vector<const Route*> without_params;
-  compile(root, without_params);
+  compile(root, names, without_params);
   statics_.assign(table_size(without_params.size(), 2), StaticSlot{});
   static_shift_ = slot_shift(statics_.size());
   for (const Route* r : without_params) add_static(*r);
+  // Built by appending; read only from now on.
+  pool_.shrink_to_fit();
+  nodes_.shrink_to_fit();
+  children_.shrink_to_fit();
+  child_texts_.shrink_to_fit();
+}
+
+std::size_t RouteIndex::memory_bytes() const {
+  return sizeof(*this) + pool_.capacity() + statics_.capacity() * sizeof(StaticSlot) +
+         nodes_.capacity() * sizeof(Node) + children_.capacity() * sizeof(Child) +
+         child_texts_.capacity() * sizeof(std::uint32_t);
 }
 
 RouteIndex::Text RouteIndex::store(std::string_view text) {
@@ -141,21 +153,29 @@ void RouteIndex::add_static(const Route& route) {
 }
 
 // Appends `node` and everything below it to nodes_ and returns its index;
-// routes without parameters are also listed in `without_params`.
-std::uint32_t RouteIndex::compile(const RouteTree::Node& node, std::vector<const Route*>& without_params) {
+// `names` are those of the parameter nodes on the way to it. Routes without
+// parameters are also listed in `without_params`.
+std::uint32_t RouteIndex::compile(const RouteTree::Node& node, std::vector<std::string_view>& names,
+                                  std::vector<const Route*>& without_params) {
   const auto at = static_cast<std::uint32_t>(nodes_.size());
   nodes_.emplace_back();
   nodes_[at].route = node.route;
-  if (node.route != nullptr && node.route->param_names.empty()) without_params.push_back(node.route);
+  if (node.route != nullptr) {
+    // A catch-all's own name comes from its route: only those before it count.
+    nodes_[at].rename = !std::equal(names.begin(), names.end(), node.route->param_names.begin());
+    if (node.route->param_names.empty()) without_params.push_back(node.route);
+  }
   if (node.param) {
-    const std::uint32_t child = compile(*node.param, without_params);  // moves nodes_: no reference held across it
+    names.push_back(node.param->name);
+    const std::uint32_t child = compile(*node.param, names, without_params);  // moves nodes_: no reference held across it
+    names.pop_back();
     const Text name = store(node.param->name);
     nodes_[at].param = child;
     nodes_[at].param_name = name.pool;
     nodes_[at].param_name_length = name.length;
   }
   if (node.catch_all) {
-    const std::uint32_t child = compile(*node.catch_all, without_params);
+    const std::uint32_t child = compile(*node.catch_all, names, without_params);
     nodes_[at].catch_all = child;
   }
   if (node.statics.empty()) return at;
@@ -168,7 +188,7 @@ std::uint32_t RouteIndex::compile(const RouteTree::Node& node, std::vector<const
   nodes_[at].shift = static_cast<std::uint8_t>(slot_shift(size));
   for (const auto& [text, child] : node.statics) {
     const Text t = store(text);
-    const std::uint32_t below = compile(*child, without_params);
+    const std::uint32_t below = compile(*child, names, without_params);
     std::size_t slot = segment_hash(t.words, t.length) >> nodes_[at].shift;
     while (children_[table + slot].node != kNoNode) slot = (slot + 1) & (size - 1);
     children_[table + slot] = Child{t.words, below, t.length};
@@ -199,7 +219,10 @@ const Route* RouteIndex::match(std::string_view path, Params& params) const {
 inline const Route* RouteIndex::match_padded(const char* p, std::size_t length, Params& params) const {
   if (const Route* r = match_static(p, length)) return r;
   if (p[0] != '/') return nullptr;
-  return match_tree(p, p + length, params);
+  const Node* n = match_tree(p, p + length, params);
+  if (n == nullptr) return nullptr;
+  if (n->rename) [[unlikely]] rename(*n, params);
+  return n->route;
 }
 
 inline const Route* RouteIndex::match_static(const char* p, std::size_t length) const {
@@ -229,10 +252,16 @@ inline std::uint32_t RouteIndex::static_child(const Node& n, const Child* childr
   }
 }
 
+// Gives the parameters the names of the route ending at `n`. Out of line:
+// the common lookup, where the names need no change, stays short.
+[[gnu::noinline, gnu::cold]] void RouteIndex::rename(const Node& n, Params& params) {
+  for (std::size_t i = 0; i < params.size(); ++i) params.set_name(i, n.route->param_names[i]);
+}
+
 // Walks the segments of [p, end) (p at its leading '/'). At each node the
 // static child comes first, then the parameter, then the catch-all; taking
 // one while a later one exists leaves a place to resume from.
-const Route* RouteIndex::match_tree(const char* p, const char* end, Params& params) const {
+const RouteIndex::Node* RouteIndex::match_tree(const char* p, const char* end, Params& params) const {
   enum Stage : std::uint8_t { kStatic, kParam, kCatchAll };
   struct Resume {
     std::uint32_t node;
@@ -272,9 +301,9 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
       }
     }
     if (stage == kCatchAll && n.catch_all != kNoNode) {
-      const Route* r = nodes[n.catch_all].route;
-      params.push(r->param_names.back(), {s, static_cast<std::size_t>(end - s)});
-      return r;
+      const Node& c = nodes[n.catch_all];
+      params.push(c.route->param_names.back(), {s, static_cast<std::size_t>(end - s)});
+      return &c;
     }
     if (next != kNoNode) {
       if (e != end) {
@@ -283,7 +312,7 @@ const Route* RouteIndex::match_tree(const char* p, const char* end, Params& para
         stage = kStatic;
         continue;
       }
-      if (const Route* r = nodes[next].route) return r;
+      if (nodes[next].route != nullptr) return &nodes[next];
     }
     // A dead end: back to the last node that had another way on.
     if (pending == 0) {

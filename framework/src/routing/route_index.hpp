@@ -34,6 +34,7 @@ class RouteIndex {
   explicit RouteIndex(const RouteTree::Node& root);
 
   const Route* match(std::string_view path, Params& params) const;
+  std::size_t memory_bytes() const;  // the tables and the object itself
 
   // A text is compared and hashed by its first (up to) 8 bytes, zero-padded,
   // its last 8 bytes when it is longer than 8, and its length; texts over
@@ -53,8 +54,9 @@ class RouteIndex {
   };
   // A node in 32 bytes and a child's slot in 24: the tables of a route set
   // like GitHub's take about 30 KB, not 45, and stay in the first-level
-  // data cache more of the time.
-  struct Node {
+  // data cache more of the time. Nodes and whole-path slots are aligned to
+  // their size, so that reading one never takes two cache lines.
+  struct alignas(32) Node {
     const Route* route = nullptr;      // the route whose last segment this is
     std::uint32_t children = kNoNode;  // first slot of its static children's table
     std::uint32_t param = kNoNode;
@@ -64,23 +66,32 @@ class RouteIndex {
     std::uint32_t param_name = 0;
     std::uint16_t param_name_length = 0;
     std::uint8_t shift = 63;  // table slot = hash >> shift; size = 2^(64 - shift)
+    // Its route names a parameter otherwise than the parameter nodes on the
+    // way here (which carry the first route's names): a match renames them.
+    bool rename = false;
   };
+  static_assert(sizeof(Node) == 32);
   struct Child {
     Words words{};                 // the segment, without slashes
     std::uint32_t node = kNoNode;  // kNoNode: an empty slot
     std::uint16_t length = 0;
   };
-  struct StaticSlot {
+  struct alignas(32) StaticSlot {
     const Route* route = nullptr;  // nullptr: an empty slot
     Text text;                     // the whole path
   };
+  static_assert(sizeof(StaticSlot) == 32);
 
   Text store(std::string_view text);
   void add_static(const Route& route);
-  std::uint32_t compile(const RouteTree::Node& node, std::vector<const Route*>& without_params);
+  std::uint32_t compile(const RouteTree::Node& node, std::vector<std::string_view>& names,
+                        std::vector<const Route*>& without_params);
   const Route* match_padded(const char* p, std::size_t length, Params& params) const;
   const Route* match_static(const char* p, std::size_t length) const;
-  const Route* match_tree(const char* p, const char* end, Params& params) const;
+  // The node where the matching route ends (parameters under the names of
+  // the nodes on the way), or nullptr.
+  const Node* match_tree(const char* p, const char* end, Params& params) const;
+  static void rename(const Node& n, Params& params);
   // Static, on plain pointers: stores into Params cannot alias the tables,
   // so their addresses stay in registers during a lookup.
   static std::uint32_t static_child(const Node& n, const Child* children, const std::uint32_t* child_texts,

@@ -2,7 +2,9 @@
 // The routes of one method as a tree of path segments: add() walks it to
 // find clashes and grows it, and RouteIndex compiles it into lookup tables.
 // A parameter or catch-all always fills whole segments, so a node has static
-// children by segment text, at most one `:param` and one `*catchall` child.
+// children by segment text, at most one `:param` and one `*catchall` child:
+// routes that name a parameter differently at one position share its node,
+// and each keeps its own names (Route::param_names).
 
 #include <map>
 #include <memory>
@@ -19,8 +21,7 @@ struct RouteTree {
     std::map<std::string_view, std::unique_ptr<Node>> statics;
     std::unique_ptr<Node> param;
     std::unique_ptr<Node> catch_all;
-    std::string_view name;         // of a parameter or catch-all node
-    const Route* owner = nullptr;  // the first route through a parameter or catch-all node
+    std::string_view name;         // of a parameter or catch-all node, as the first route through it has it
     const Route* route = nullptr;  // the route whose last segment this is
   };
   Node root;  // before the first segment

@@ -68,29 +68,24 @@ RouteError clash(RouteError::Kind kind, const Route& existing, Method method,
   return e;
 }
 
-// Walks the tree along `pattern` without changing it, and reports the first
-// clash with an existing route.
+// Walks the tree along `pattern` without changing it. A parameter or
+// catch-all is one node whatever its name, so the walk ends on an existing
+// route only when both patterns match the same paths: the only clash.
 std::optional<RouteError> check(const Node& root, Method method, std::string_view pattern) {
   const Node* n = &root;
-  std::optional<RouteError> found;
   for_each_segment(pattern, [&](std::string_view segment) {
     if (is_wildcard(segment)) {
-      const auto name = segment.substr(1);
-      const Node* w = segment[0] == ':' ? n->param.get() : n->catch_all.get();
-      if (w && w->name != name) {
-        found = clash(RouteError::Kind::Conflict, *w->owner, method, pattern,
-                      fmt::format(": '{}{}' and '{}{}' at the same position", segment[0], name,
-                                  segment[0], w->name));
-      }
-      n = w;
+      n = segment[0] == ':' ? n->param.get() : n->catch_all.get();
     } else {
       const auto child = n->statics.find(segment);
       n = child == n->statics.end() ? nullptr : child->second.get();
     }
-    return n != nullptr && !found;  // no node: a new branch from here
+    return n != nullptr;  // no node: a new branch from here
   });
-  if (!found && n != nullptr && n->route) found = clash(RouteError::Kind::Duplicate, *n->route, method, pattern, "");
-  return found;
+  if (n == nullptr || n->route == nullptr) return std::nullopt;
+  if (n->route->pattern == pattern) return clash(RouteError::Kind::Duplicate, *n->route, method, pattern, "");
+  return clash(RouteError::Kind::Conflict, *n->route, method, pattern,
+               ": both match the same paths (only parameter names differ)");
 }
 
 void insert(Node& root, const Route& route) {
@@ -101,7 +96,6 @@ void insert(Node& root, const Route& route) {
       if (!slot) {
         slot = std::make_unique<Node>();
         slot->name = segment.substr(1);
-        slot->owner = &route;
       }
       n = slot.get();
     } else {
@@ -174,6 +168,16 @@ const Route* Router::match(Method method, std::string_view path, Params& params)
     index = compile_index(m);
   }
   return index->match(path, params);
+}
+
+std::size_t Router::lookup_table_bytes() const {
+  std::size_t total = 0;
+  for (std::size_t m = 0; m < kMethodCount; ++m) {
+    if (!trees_[m]) continue;
+    const RouteIndex* index = published_[m].load(std::memory_order_acquire);
+    total += (index != nullptr ? index : compile_index(m))->memory_bytes();
+  }
+  return total;
 }
 
 const RouteIndex* Router::compile_index(std::size_t method) const {

@@ -18,6 +18,7 @@
 #include "vigil/framework/routing/route_cache.hpp"
 #include "vigil/framework/routing/route_table.hpp"
 #include "vigil/framework/routing/router.hpp"
+#include "vigil/reports/report.hpp"
 
 namespace vigil::harness {
 
@@ -92,13 +93,15 @@ PatternResult run_probe(const Router& router, std::span<const ProbeRequest> requ
                         AccessPattern pattern, const ProbeConfig& config);
 
 struct ProbeFinding {
-  std::string kind;  // "wrong-answer", "unbounded-growth", "low-hit-rate"
+  std::string kind;  // "wrong-answer", "unbounded-growth", "low-hit-rate", "cache-slower-than-router"
   std::string message;
   double count = 0;
+  reports::Severity severity = reports::Severity::Error;
 };
 
 // The problems in one run: any wrong answer; a size beyond capacity; a
-// hot-spot hit rate under `min_hit_rate`.
+// hot-spot hit rate under `min_hit_rate` (errors); a cached p50 above the
+// router's alone (a warning: the cache works, but costs more than it saves).
 std::vector<ProbeFinding> evaluate_probe(const PatternResult& result, std::size_t capacity,
                                          double min_hit_rate);
 

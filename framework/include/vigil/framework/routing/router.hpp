@@ -7,10 +7,13 @@
 // `/users/:id`, `/tokens` beside `/tokens/:token`. Where several routes
 // match a path, the first segment where their patterns differ decides:
 // static text wins over a parameter, which wins over a catch-all, so
-// `/users/newer` still matches `/users/:id`.
-// Refused at add(): two different parameter names at one position, a
-// duplicate route, a catch-all anywhere but at the end, more than 63
-// segments, and malformed patterns.
+// `/users/newer` still matches `/users/:id`. So two routes can tie only
+// when they match the same paths: a duplicate, or patterns that differ in
+// parameter names alone (`/users/:id` and `/users/:name`). Those are
+// refused at add(), naming both routes, as are a catch-all anywhere but at
+// the end, more than 63 segments, and malformed patterns. Names may differ
+// at one position otherwise (`/users/:id` beside `/users/:user_id/keys`):
+// each route's parameters carry its own names.
 //
 // match() allocates nothing (but the first one after an add() compiles the
 // lookup tables). add() may not run beside match(); once add() is done, any
@@ -71,6 +74,9 @@ class Router {
   const Route* match(Method method, std::string_view path, Params& params) const;
 
   std::size_t size() const { return routes_.size(); }
+  // Bytes the lookup tables of every method take (compiling them first, as
+  // a match would): what lookups read, not the tree add() keeps.
+  std::size_t lookup_table_bytes() const;
   // Every route, in registration order (pointers stay valid for the router's life).
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 

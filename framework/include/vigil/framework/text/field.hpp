@@ -42,6 +42,7 @@ class FieldViews {
   void push(std::string_view name, std::string_view value) { items_[size_++] = {name, value}; }
   void pop() { --size_; }
   void truncate(std::size_t n) { size_ = n; }
+  void set_name(std::size_t i, std::string_view name) { items_[i].name = name; }
 
  private:
   std::array<Field, kCapacity> items_{};
