@@ -234,6 +234,28 @@ TEST(Preload, SymbolizesTheAllocatingFunctionWithFileAndLine) {
   }
 }
 
+// Through code built without frame pointers, while rbp holds garbage: by
+// its unwind tables (the default walk) and by libunwind.
+TEST(Preload, WalksThroughCodeWithoutFramePointers) {
+  for (const auto unwind : {vp::UnwindMethod::FramePointer, vp::UnwindMethod::Libunwind}) {
+    vp::RunOptions options;
+    options.unwind = unwind;
+    const TargetRun run = run_target("nofp", {"no-frame-pointers"}, options);
+    ASSERT_TRUE(run.result.ok()) << run.result.describe();
+    const auto ids = sites_of(run.capture, "allocate_behind_nofp");
+    ASSERT_EQ(ids.size(), 1u);
+    vp::Symbolizer sym(run.capture.modules);
+    const auto frames = sym.symbolize_stack(run.capture.site(ids[0])->frames);
+    std::vector<std::string> names;
+    for (const auto& f : frames) names.push_back(f.function);
+    ASSERT_GE(names.size(), 5u);
+    EXPECT_EQ(names[1], "nofp_inner");
+    EXPECT_EQ(names[2], "nofp_outer");
+    EXPECT_NE(names[3].find("run_no_frame_pointers"), std::string::npos) << names[3];
+    EXPECT_EQ(names[4], "main");
+  }
+}
+
 TEST(Preload, SnapshotsAtEveryCycleShowTheGrowth) {
   const TargetRun run = run_target("cycles", {"cycles", "10"});
   ASSERT_TRUE(run.result.ok());

@@ -76,6 +76,9 @@ class TrackerScope {
 class SpinLock {
  public:
   void lock();
+  bool try_lock() {
+    return flag_.load(std::memory_order_relaxed) == 0 && flag_.exchange(1, std::memory_order_acquire) == 0;
+  }
   void unlock() { flag_.store(0, std::memory_order_release); }
 
  private:

@@ -1,9 +1,7 @@
 #pragma once
-// Stack capture on the allocation path. Fast path: walk the frame-pointer
-// chain from the interposed entry point's frame, checking every frame lies
-// on the thread's stack, above the previous one. When the chain breaks at
-// once (a caller without frame pointers clobbered rbp), or when
-// VIGIL_UNWIND=libunwind, libunwind's unw_backtrace is used instead.
+// Stack capture on the allocation path: the stack walk of stack_walk.hpp
+// (frame pointers where a module keeps them, its unwind tables elsewhere),
+// or with VIGIL_UNWIND=libunwind libunwind's unw_backtrace for every frame.
 
 #include <cstdint>
 

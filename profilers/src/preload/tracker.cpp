@@ -16,6 +16,8 @@
 
 #include "block_map.hpp"
 #include "capture_writer.hpp"
+#include "code_map.hpp"
+#include "frame_steps.hpp"
 #include "reachability.hpp"
 #include "site_table.hpp"
 #include "stack_capture.hpp"
@@ -221,7 +223,9 @@ __attribute__((constructor)) void start_tracking() {
   g_config.libunwind_only = unwind && std::strcmp(unwind, "libunwind") == 0;
 
   ::mkdir(g_config.output_dir, 0755);
-  if (!g_sites.init(g_config.stack_depth) || !g_blocks.init(g_config.sample_bytes != 0)) return;
+  if (!g_sites.init(g_config.stack_depth) || !g_blocks.init(g_config.sample_bytes != 0) || !g_frame_steps.init())
+    return;
+  g_code_map.refresh();
   g_declared = static_cast<std::uint8_t*>(map_memory(kSiteScratch));
   g_site_scratch = static_cast<SiteTotals*>(map_memory(sizeof(SiteTotals) * kSiteScratch));
   if (!g_declared || !g_site_scratch) return;

@@ -17,6 +17,8 @@
 
 #include "vigil/cycle.h"
 
+extern "C" int nofp_outer(void (*callback)(void*), void* arg);  // vigil_profilers_nofp
+
 namespace {
 
 // Globals keep blocks reachable and stop the compiler from eliding them.
@@ -189,6 +191,14 @@ int run_leaks() {
   return 0;
 }
 
+// --- no-frame-pointers: an allocation whose stack crosses code built
+// without frame pointers, called while rbp holds garbage.
+NOINLINE void allocate_behind_nofp(void*) { g_keep[12] = std::malloc(4242); }
+NOINLINE int run_no_frame_pointers() {
+  nofp_outer(allocate_behind_nofp, nullptr);
+  return 0;
+}
+
 // --- cycles: a cache that grows one 512-byte entry per cycle.
 NOINLINE void grow_cache() { g_cache.push_back(std::malloc(512)); }
 
@@ -222,6 +232,7 @@ int main(int argc, char** argv) {
   if (mode == "dlopen") return run_dlopen(arg);
   if (mode == "families") return run_families();
   if (mode == "leaks") return run_leaks();
+  if (mode == "no-frame-pointers") return run_no_frame_pointers();
   if (mode == "cycles") return run_cycles(std::atoi(arg));
   if (mode == "timer") return run_timer(std::atoi(arg));
   if (mode == "exit3") return 3;

@@ -1,0 +1,413 @@
+#include "eh_frame.hpp"
+
+#include <cstring>
+#include <limits>
+
+namespace vigil::preload {
+namespace {
+
+// Pointer encodings (DW_EH_PE_*): the low nibble is the format, bits 4-6
+// what the value is relative to.
+constexpr std::uint8_t kFormatMask = 0x0f, kRelativeMask = 0x70, kIndirect = 0x80, kOmit = 0xff;
+constexpr std::uint8_t kAbsolute = 0x00, kULeb = 0x01, kUData2 = 0x02, kUData4 = 0x03, kUData8 = 0x04,
+                       kSLeb = 0x09, kSData2 = 0x0a, kSData4 = 0x0b, kSData8 = 0x0c;
+constexpr std::uint8_t kPcRelative = 0x10, kDataRelative = 0x30;
+// What the search table of every GNU linker's .eh_frame_hdr uses.
+constexpr std::uint8_t kTableEncoding = kDataRelative | kSData4;
+
+// DWARF register numbers of x86-64.
+constexpr std::uint64_t kRbp = 6, kRsp = 7;
+
+constexpr unsigned kStateStack = 8;  // DW_CFA_remember_state nesting gcc never comes near
+
+// A little-endian reader that never reads past `end`; once a read would,
+// it stays failed and returns zeros.
+class Reader {
+ public:
+  Reader(const std::uint8_t* p, const std::uint8_t* end) : p_(p), end_(end) {
+    if (p_ > end_) fail();
+  }
+  bool ok() const { return ok_; }
+  bool done() const { return !ok_ || p_ >= end_; }
+  const std::uint8_t* at() const { return p_; }
+
+  template <typename T>
+  T fixed() {
+    T v{};
+    if (!ok_ || static_cast<std::size_t>(end_ - p_) < sizeof(T)) return fail(), v;
+    std::memcpy(&v, p_, sizeof(T));
+    p_ += sizeof(T);
+    return v;
+  }
+  std::uint64_t uleb() {
+    std::uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+      const auto b = fixed<std::uint8_t>();
+      if (shift < 64) v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    return fail(), 0;
+  }
+  std::int64_t sleb() {
+    std::uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+      const auto b = fixed<std::uint8_t>();
+      if (shift < 64) v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) {
+        if ((b & 0x40) && shift + 7 < 64) v |= ~std::uint64_t{0} << (shift + 7);
+        return static_cast<std::int64_t>(v);
+      }
+    }
+    return fail(), 0;
+  }
+  void skip(std::uint64_t n) {
+    if (!ok_ || static_cast<std::uint64_t>(end_ - p_) < n) return fail();
+    p_ += n;
+  }
+  // A value in the format part of `encoding`.
+  std::uint64_t value(std::uint8_t encoding) {
+    switch (encoding & kFormatMask) {
+      case kAbsolute:
+      case kUData8:
+      case kSData8: return fixed<std::uint64_t>();
+      case kULeb: return uleb();
+      case kUData2: return fixed<std::uint16_t>();
+      case kUData4: return fixed<std::uint32_t>();
+      case kSLeb: return static_cast<std::uint64_t>(sleb());
+      case kSData2: return static_cast<std::uint64_t>(static_cast<std::int64_t>(fixed<std::int16_t>()));
+      case kSData4: return static_cast<std::uint64_t>(static_cast<std::int64_t>(fixed<std::int32_t>()));
+      default: return fail(), 0;
+    }
+  }
+  // An address in `encoding`: pc-relative to where it is stored, or
+  // data-relative to `data_base`. Indirect addresses are never needed here
+  // (only personality routines use them) and count as malformed.
+  std::uintptr_t address(std::uint8_t encoding, std::uintptr_t data_base) {
+    const auto here = reinterpret_cast<std::uintptr_t>(p_);
+    const std::uint64_t v = value(encoding);
+    if (encoding & kIndirect) return fail(), 0;
+    switch (encoding & kRelativeMask) {
+      case 0: return v;
+      case kPcRelative: return here + v;
+      case kDataRelative: return data_base + v;
+      default: return fail(), 0;
+    }
+  }
+
+ private:
+  void fail() { ok_ = false; }
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+  bool ok_ = true;
+};
+
+// The length field that opens every CIE and FDE. The 64-bit format
+// (0xffffffff) is never emitted for .eh_frame by GNU tools: not followed.
+const std::uint8_t* record_end(Reader& r) {
+  const auto length = r.fixed<std::uint32_t>();
+  if (!r.ok() || length == 0 || length == 0xffffffffu) return nullptr;
+  return r.at() + length;
+}
+
+}  // namespace
+
+struct EhFrame::Cie {
+  std::uint64_t code_align = 1;
+  std::int64_t data_align = 1;
+  std::uint64_t return_register = 16;
+  std::uint8_t fde_encoding = kAbsolute;
+  bool augmented = false;  // 'z': FDEs carry augmentation data to skip
+  bool signal_frame = false;
+  const std::uint8_t* program = nullptr;
+  const std::uint8_t* end = nullptr;
+};
+
+struct EhFrame::Row {
+  struct Saved {
+    enum Kind : std::uint8_t { Unchanged, Undefined, AtOffset, Other } kind = Unchanged;
+    std::int64_t offset = 0;
+  };
+  std::uint64_t cfa_register = ~std::uint64_t{0};
+  std::int64_t cfa_offset = 0;
+  bool cfa_expression = false;
+  Saved rbp, ra;
+};
+
+EhFrame::EhFrame(const std::uint8_t* hdr, std::uintptr_t lo, std::uintptr_t hi) : hdr_(hdr), lo_(lo), hi_(hi) {
+  const auto start = reinterpret_cast<std::uintptr_t>(hdr);
+  if (!hdr || start < lo || start >= hi) return;
+  Reader r(hdr, reinterpret_cast<const std::uint8_t*>(hi));
+  const auto version = r.fixed<std::uint8_t>();
+  const auto frame_encoding = r.fixed<std::uint8_t>();
+  const auto count_encoding = r.fixed<std::uint8_t>();
+  const auto table_encoding = r.fixed<std::uint8_t>();
+  if (!r.ok() || version != 1 || frame_encoding == kOmit || count_encoding == kOmit ||
+      table_encoding != kTableEncoding)
+    return;
+  r.address(frame_encoding, start);
+  const std::uint64_t count = r.address(count_encoding, start);
+  const std::uint8_t* table = r.at();
+  if (!r.ok() || count == 0 || count > (hi - reinterpret_cast<std::uintptr_t>(table)) / 8) return;
+  table_ = table;
+  count_ = static_cast<std::size_t>(count);
+}
+
+const std::uint8_t* EhFrame::fde_at(std::size_t index) const {
+  std::int32_t offset;
+  std::memcpy(&offset, table_ + index * 8 + 4, sizeof offset);
+  const std::uintptr_t fde = reinterpret_cast<std::uintptr_t>(hdr_) + static_cast<std::intptr_t>(offset);
+  return fde >= lo_ && fde < hi_ ? reinterpret_cast<const std::uint8_t*>(fde) : nullptr;
+}
+
+const std::uint8_t* EhFrame::find_fde(std::uintptr_t address) const {
+  const auto base = reinterpret_cast<std::uintptr_t>(hdr_);
+  // The last entry whose function starts at or below `address`.
+  std::size_t a = 0, b = count_;
+  while (a < b) {
+    const std::size_t mid = a + (b - a) / 2;
+    std::int32_t start;
+    std::memcpy(&start, table_ + mid * 8, sizeof start);
+    if (base + static_cast<std::intptr_t>(start) <= address) a = mid + 1;
+    else b = mid;
+  }
+  return a == 0 ? nullptr : fde_at(a - 1);
+}
+
+bool EhFrame::parse_cie(const std::uint8_t* cie, Cie& out) const {
+  const auto* segment_end = reinterpret_cast<const std::uint8_t*>(hi_);
+  Reader head(cie, segment_end);
+  const std::uint8_t* end = record_end(head);
+  if (!end || end > segment_end) return false;
+  Reader r(head.at(), end);
+  const auto id = r.fixed<std::uint32_t>();
+  const auto version = r.fixed<std::uint8_t>();
+  if (!r.ok() || id != 0 || (version != 1 && version != 3)) return false;
+  const auto* augmentation = r.at();
+  while (r.fixed<std::uint8_t>() != 0 && r.ok()) {
+  }
+  if (!r.ok()) return false;
+  const std::size_t augmentation_length = static_cast<std::size_t>(r.at() - augmentation) - 1;
+  if (augmentation_length > 0 && augmentation[0] != 'z') return false;  // e.g. the obsolete "eh"
+  out.code_align = r.uleb();
+  out.data_align = r.sleb();
+  out.return_register = version == 1 ? r.fixed<std::uint8_t>() : r.uleb();
+  if (augmentation_length > 0) {
+    out.augmented = true;
+    const std::uint64_t data_length = r.uleb();
+    Reader data(r.at(), end);
+    r.skip(data_length);
+    for (std::size_t i = 1; i < augmentation_length && data.ok(); ++i) {
+      switch (augmentation[i]) {
+        case 'L': data.fixed<std::uint8_t>(); break;
+        case 'P': data.value(data.fixed<std::uint8_t>()); break;
+        case 'R': out.fde_encoding = data.fixed<std::uint8_t>(); break;
+        case 'S': out.signal_frame = true; break;
+        default: i = augmentation_length; break;  // unknown: the rest is skipped by its length
+      }
+    }
+    if (!data.ok()) return false;
+  }
+  out.program = r.at();
+  out.end = end;
+  return r.ok();
+}
+
+bool EhFrame::run_fde(const std::uint8_t* fde, std::uintptr_t address, Row& row, FrameShape* shape) const {
+  const auto* segment_end = reinterpret_cast<const std::uint8_t*>(hi_);
+  Reader head(fde, segment_end);
+  const std::uint8_t* end = record_end(head);
+  if (!end || end > segment_end) return false;
+  Reader r(head.at(), end);
+  const auto* cie_pointer_field = r.at();
+  const auto cie_offset = r.fixed<std::uint32_t>();
+  if (!r.ok() || cie_offset == 0) return false;  // a CIE, not an FDE
+  const auto cie_at = reinterpret_cast<std::uintptr_t>(cie_pointer_field) - cie_offset;
+  Cie cie;
+  if (cie_at < lo_ || cie_at >= hi_ || !parse_cie(reinterpret_cast<const std::uint8_t*>(cie_at), cie)) return false;
+  if (cie.signal_frame) return false;
+  const std::uintptr_t start = r.address(cie.fde_encoding, 0);
+  const std::uint64_t range = r.value(cie.fde_encoding);
+  if (cie.augmented) r.skip(r.uleb());
+  if (!r.ok()) return false;
+  const bool whole = address == 0;
+  if (!whole && (address < start || address - start >= range)) return false;
+
+  // The CIE's initial instructions make the row DW_CFA_restore goes back to.
+  Row initial;
+  std::uintptr_t location = start;
+  auto run = [&](Reader program, const Row* restore_from) {
+    Row stack[kStateStack];
+    unsigned depth = 0;
+    auto rule_of = [&](std::uint64_t reg) -> Row::Saved* {
+      if (reg == kRbp) return &row.rbp;
+      if (reg == cie.return_register) return &row.ra;
+      return nullptr;
+    };
+    auto set = [&](std::uint64_t reg, Row::Saved::Kind kind, std::int64_t offset) {
+      if (Row::Saved* s = rule_of(reg)) *s = Row::Saved{kind, offset};
+    };
+    auto restore = [&](std::uint64_t reg) {
+      Row::Saved* s = rule_of(reg);
+      if (s && restore_from) *s = reg == kRbp ? restore_from->rbp : restore_from->ra;
+    };
+    // False: the row for `address` is complete.
+    auto advance = [&](std::uint64_t delta) {
+      if (!whole && delta * cie.code_align > address - location) return false;
+      location += delta * cie.code_align;
+      return true;
+    };
+    const auto data_align = cie.data_align;
+    while (!program.done()) {
+      const auto op = program.fixed<std::uint8_t>();
+      const std::uint8_t low = op & 0x3f;
+      switch (op & 0xc0) {
+        case 0x40:  // DW_CFA_advance_loc
+          if (!advance(low)) return true;
+          continue;
+        case 0x80:  // DW_CFA_offset
+          set(low, Row::Saved::AtOffset, static_cast<std::int64_t>(program.uleb()) * data_align);
+          continue;
+        case 0xc0:  // DW_CFA_restore
+          restore(low);
+          continue;
+        default: break;
+      }
+      switch (op) {
+        case 0x00: break;  // DW_CFA_nop
+        case 0x01: {       // DW_CFA_set_loc
+          const std::uintptr_t to = program.address(cie.fde_encoding, 0);
+          if (to < location) return false;
+          if (!whole && to > address) return true;
+          location = to;
+          break;
+        }
+        case 0x02: if (!advance(program.fixed<std::uint8_t>())) return true; break;
+        case 0x03: if (!advance(program.fixed<std::uint16_t>())) return true; break;
+        case 0x04: if (!advance(program.fixed<std::uint32_t>())) return true; break;
+        case 0x05: {  // DW_CFA_offset_extended
+          const auto reg = program.uleb();
+          set(reg, Row::Saved::AtOffset, static_cast<std::int64_t>(program.uleb()) * data_align);
+          break;
+        }
+        case 0x06: restore(program.uleb()); break;
+        case 0x07: set(program.uleb(), Row::Saved::Undefined, 0); break;
+        case 0x08: set(program.uleb(), Row::Saved::Unchanged, 0); break;
+        case 0x09: {  // DW_CFA_register: saved in another register
+          const auto reg = program.uleb();
+          program.uleb();
+          set(reg, Row::Saved::Other, 0);
+          break;
+        }
+        case 0x0a:  // DW_CFA_remember_state
+          if (depth == kStateStack) return false;
+          stack[depth++] = row;
+          break;
+        case 0x0b:  // DW_CFA_restore_state
+          if (depth == 0) return false;
+          row = stack[--depth];
+          break;
+        case 0x0c:  // DW_CFA_def_cfa
+          row.cfa_register = program.uleb();
+          row.cfa_offset = static_cast<std::int64_t>(program.uleb());
+          row.cfa_expression = false;
+          break;
+        case 0x0d:  // DW_CFA_def_cfa_register
+          row.cfa_register = program.uleb();
+          row.cfa_expression = false;
+          break;
+        case 0x0e: row.cfa_offset = static_cast<std::int64_t>(program.uleb()); break;
+        case 0x0f:  // DW_CFA_def_cfa_expression
+          program.skip(program.uleb());
+          row.cfa_expression = true;
+          break;
+        case 0x10: {  // DW_CFA_expression
+          const auto reg = program.uleb();
+          program.skip(program.uleb());
+          set(reg, Row::Saved::Other, 0);
+          break;
+        }
+        case 0x11: {  // DW_CFA_offset_extended_sf
+          const auto reg = program.uleb();
+          set(reg, Row::Saved::AtOffset, program.sleb() * data_align);
+          break;
+        }
+        case 0x12:  // DW_CFA_def_cfa_sf
+          row.cfa_register = program.uleb();
+          row.cfa_offset = program.sleb() * data_align;
+          row.cfa_expression = false;
+          break;
+        case 0x13: row.cfa_offset = program.sleb() * data_align; break;
+        case 0x14:    // DW_CFA_val_offset
+        case 0x15: {  // DW_CFA_val_offset_sf
+          const auto reg = program.uleb();
+          if (op == 0x14) program.uleb();
+          else program.sleb();
+          set(reg, Row::Saved::Other, 0);
+          break;
+        }
+        case 0x16: {  // DW_CFA_val_expression
+          const auto reg = program.uleb();
+          program.skip(program.uleb());
+          set(reg, Row::Saved::Other, 0);
+          break;
+        }
+        case 0x2e: program.uleb(); break;  // DW_CFA_GNU_args_size
+        case 0x2f: {                       // DW_CFA_GNU_negative_offset_extended
+          const auto reg = program.uleb();
+          set(reg, Row::Saved::AtOffset, -static_cast<std::int64_t>(program.uleb()) * data_align);
+          break;
+        }
+        default: return false;
+      }
+      if (shape && !row.cfa_expression) {
+        if (row.cfa_register == kRbp) shape->from_rbp = true;
+        if (row.cfa_register == kRbp || row.cfa_offset > 8) shape->has_frame = true;
+      }
+    }
+    return program.ok();
+  };
+  if (!run(Reader(cie.program, cie.end), nullptr)) return false;
+  initial = row;
+  return run(Reader(r.at(), end), &initial);
+}
+
+FrameRule EhFrame::rule_for_return_address(std::uintptr_t return_address) const {
+  FrameRule rule;
+  if (!valid() || return_address == 0) return rule;
+  const std::uintptr_t call = return_address - 1;
+  const std::uint8_t* fde = find_fde(call);
+  Row row;
+  if (!fde || !run_fde(fde, call, row, nullptr)) return rule;
+  const bool cfa_ok = !row.cfa_expression && (row.cfa_register == kRsp || row.cfa_register == kRbp);
+  const bool ra_ok = row.ra.kind == Row::Saved::AtOffset;
+  const bool rbp_ok = row.rbp.kind != Row::Saved::Other;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
+  auto fits = [&](std::int64_t v) { return v >= -kMax && v <= kMax; };
+  if (!cfa_ok || !ra_ok || !rbp_ok || !fits(row.cfa_offset) || !fits(row.ra.offset) || !fits(row.rbp.offset))
+    return rule;
+  rule.usable = true;
+  rule.cfa_from_rbp = row.cfa_register == kRbp;
+  rule.cfa_offset = static_cast<std::int32_t>(row.cfa_offset);
+  rule.ra_offset = static_cast<std::int32_t>(row.ra.offset);
+  rule.rbp_saved = row.rbp.kind == Row::Saved::AtOffset;
+  rule.rbp_offset = static_cast<std::int32_t>(row.rbp.offset);
+  return rule;
+}
+
+unsigned EhFrame::count_frame_pointer_functions(unsigned samples, unsigned* examined) const {
+  unsigned with = 0, seen = 0;
+  for (unsigned i = 0; valid() && i < samples; ++i) {
+    const std::size_t index = samples >= count_ ? i : static_cast<std::size_t>(i) * count_ / samples;
+    if (index >= count_) break;
+    const std::uint8_t* fde = fde_at(index);
+    Row row;
+    FrameShape shape;
+    if (!fde || !run_fde(fde, 0, row, &shape) || !shape.has_frame) continue;
+    ++seen;
+    if (shape.from_rbp) ++with;
+  }
+  *examined = seen;
+  return with;
+}
+
+}  // namespace vigil::preload
