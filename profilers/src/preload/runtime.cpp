@@ -61,8 +61,6 @@ void SpinLock::lock() {
 void init_thread(ThreadState& t) {
   const pid_t tid = current_tid();
   t.stripe = claim_stripe();
-  t.rng = 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(tid) << 32) ^
-          reinterpret_cast<std::uintptr_t>(&t);
   // pthread_getattr_np allocates (untracked: in_tracker is set by the caller).
   pthread_attr_t attr;
   if (::pthread_getattr_np(::pthread_self(), &attr) == 0) {

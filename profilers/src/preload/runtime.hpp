@@ -9,10 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "poisson_sampler.hpp"
+
 namespace vigil::preload {
 
 // Nothing is tracked before the constructor enabled tracking (or without
-// VIGIL_OUTPUT), in a fork child, or after the exit report was written.
+// VIGIL_OUTPUT), in a child that did not exec, or after the exit report was
+// written.
 enum class State : int { Off, Enabled, Exiting, Finished };
 
 struct Config {
@@ -32,12 +35,17 @@ inline constexpr unsigned kSharedStripe = 0;
 
 struct ThreadState {
   bool initialized;
-  bool in_tracker;        // re-entrancy guard: our own allocations are not tracked
-  bool sampler_ready;
+  // Re-entrancy guard: set while the tracker works on this thread. What
+  // runs meanwhile on it — the tracker's own allocations, or a signal
+  // handler's — is not tracked, and never waits for the tracker's locks.
+  bool in_tracker;
   unsigned stripe;
+  // The timer looks at the clock every `clock_period` tracked allocations,
+  // a period that adapts to the thread's allocation rate (tracker.cpp).
+  unsigned until_clock_check, clock_period;
+  std::uint64_t last_clock_look_ns;
   std::uintptr_t stack_lo, stack_hi;
-  std::int64_t bytes_until_sample;
-  std::uint64_t rng;
+  PoissonSampler sampler;
 };
 
 extern Config g_config;
