@@ -110,15 +110,7 @@ LeakSeries leak_series_from_capture(const Capture& capture, std::vector<const Sn
   }
   // Sampling mode writes an unscanned exit record: nothing to classify.
   if (capture.exit && capture.exit->scanned) {
-    std::vector<SiteExit> exits;
-    for (const ExitSite& e : capture.exit->sites) {
-      exits.push_back({.site = e.site,
-                       .unreachable_bytes = static_cast<double>(e.unreachable_bytes),
-                       .unreachable_blocks = static_cast<double>(e.unreachable_blocks),
-                       .reachable_bytes = static_cast<double>(e.reachable_bytes),
-                       .reachable_blocks = static_cast<double>(e.reachable_blocks)});
-    }
-    series.exit = std::move(exits);
+    series.exit = capture.exit->sites;
   }
   if (used) *used = std::move(chosen);
   return series;
@@ -151,7 +143,7 @@ std::string folded_stacks(const Snapshot& snapshot, const StackOf& stack_of) {
 std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stack_of) {
   if (!series.exit) return 0;
   std::size_t moved = 0;
-  for (SiteExit& e : *series.exit) {
+  for (ExitSite& e : *series.exit) {
     if (e.unreachable_blocks == 0) continue;
     const std::vector<reports::Frame> stack = stack_of(e.site);
     // The loader's entry point may sit under its own helpers (allocate_dtv,
@@ -192,7 +184,7 @@ LeakAnalysis analyse_leaks(const LeakSeries& series, const GrowthOptions& option
             [](const SiteGrowth& a, const SiteGrowth& b) { return a.bytes.slope > b.bytes.slope; });
 
   if (series.exit) {
-    for (const SiteExit& e : *series.exit) {
+    for (const ExitSite& e : *series.exit) {
       analysis.unreachable_bytes += e.unreachable_bytes;
       analysis.unreachable_blocks += e.unreachable_blocks;
       analysis.reachable_bytes += e.reachable_bytes;
@@ -290,14 +282,14 @@ void add_leak_results(reports::Report& report, const LeakSeries& series,
   }
 
   if (series.exit) {
-    std::vector<SiteExit> reachable;
-    for (const SiteExit& e : *series.exit) {
+    std::vector<ExitSite> reachable;
+    for (const ExitSite& e : *series.exit) {
       if (e.unreachable_blocks > 0) {
         reports::Finding f;
         f.kind = "leak";
         f.severity = Severity::Error;
         f.stack = stack_of(e.site);
-        f.message = fmt::format("{:.0f} bytes in {:.0f} block{} unreachable at exit, allocated at {}",
+        f.message = fmt::format("{} bytes in {} block{} unreachable at exit, allocated at {}",
                                 e.unreachable_bytes, e.unreachable_blocks,
                                 e.unreachable_blocks == 1 ? "" : "s", where(f.stack));
         f.bytes = e.unreachable_bytes;
@@ -307,16 +299,16 @@ void add_leak_results(reports::Report& report, const LeakSeries& series,
       }
       if (e.reachable_blocks > 0 && !grown.contains(e.site)) reachable.push_back(e);
     }
-    std::sort(reachable.begin(), reachable.end(), [](const SiteExit& a, const SiteExit& b) {
+    std::sort(reachable.begin(), reachable.end(), [](const ExitSite& a, const ExitSite& b) {
       return a.reachable_bytes > b.reachable_bytes;
     });
     if (reachable.size() > max_info_findings) reachable.resize(max_info_findings);
-    for (const SiteExit& e : reachable) {
+    for (const ExitSite& e : reachable) {
       reports::Finding f;
       f.kind = "still-reachable";
       f.severity = Severity::Info;
       f.stack = stack_of(e.site);
-      f.message = fmt::format("{:.0f} bytes in {:.0f} block{} still reachable at exit, allocated at {}",
+      f.message = fmt::format("{} bytes in {} block{} still reachable at exit, allocated at {}",
                               e.reachable_bytes, e.reachable_blocks,
                               e.reachable_blocks == 1 ? "" : "s", where(f.stack));
       f.bytes = e.reachable_bytes;
