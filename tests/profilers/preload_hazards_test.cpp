@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/tool_run.hpp"
 #include "preload_run.hpp"
 
 namespace vp = vigil::profilers;
@@ -96,6 +97,25 @@ TEST(PreloadHazards, BlocksFromBeforeTheTrackerStartedAreResizedAndFreedSafely) 
     EXPECT_TRUE(run.capture.exit.has_value());
     // They were made before the tracker started: untracked.
     EXPECT_TRUE(sites_of(run.capture, "allocate_before_the_tracker").empty());
+  }
+}
+
+// malloc_usable_size, posix_memalign, aligned_alloc, memalign, valloc,
+// pvalloc, reallocarray, realloc to 0, malloc_trim, mallinfo2, operator
+// new: each as glibc documents it and as glibc's own answers, bare and in
+// every mode.
+TEST(PreloadHazards, TheWholeAllocationApiAnswersAsGlibcDoes) {
+  vigil::test::ScratchDir scratch;
+  const auto bare = vigil::test::run_tool(VIGIL_TEST_ALLOC_API, {}, scratch);
+  ASSERT_EQ(bare.exit_code, 0) << bare.err;
+  vp::RunOptions libunwind;
+  libunwind.unwind = vp::UnwindMethod::Libunwind;
+  for (const vp::RunOptions& options : {vp::RunOptions{}, sampling(), libunwind}) {
+    vp::RunOptions o = options;
+    o.stderr_file = scratch / "preloaded.err";
+    const TargetRun run = vigil::test::run_under_preload(VIGIL_TEST_ALLOC_API, "alloc-api", {}, o);
+    EXPECT_TRUE(run.result.ok()) << run.result.describe() << "\n" << vigil::test::read_text_file(scratch / "preloaded.err");
+    EXPECT_TRUE(run.capture.exit.has_value());
   }
 }
 
