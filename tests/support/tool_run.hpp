@@ -68,9 +68,11 @@ inline std::string read_text_file(const std::filesystem::path& p) {
 }
 
 // Runs `binary args...` with stdin from /dev/null; the captured output goes
-// through files in `scratch` (stdout.txt, stderr.txt).
+// through files in `scratch` (stdout.txt, stderr.txt). `cwd`: the working
+// folder when not empty; `extra_env`: "NAME=value" added to the environment.
 inline ToolRun run_tool(const std::string& binary, const std::vector<std::string>& args,
-                        const ScratchDir& scratch, std::chrono::seconds limit = std::chrono::seconds(120)) {
+                        const ScratchDir& scratch, std::chrono::seconds limit = std::chrono::seconds(120),
+                        const std::filesystem::path& cwd = {}, const std::vector<std::string>& extra_env = {}) {
   const std::string out_path = (scratch / "stdout.txt").string(), err_path = (scratch / "stderr.txt").string();
   std::vector<std::string> storage{binary};
   storage.insert(storage.end(), args.begin(), args.end());
@@ -83,8 +85,14 @@ inline ToolRun run_tool(const std::string& binary, const std::vector<std::string
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  std::vector<std::string> env_storage = extra_env;
+  for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int spawn_error = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawn_error = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0) throw std::runtime_error("cannot start " + binary);
 
