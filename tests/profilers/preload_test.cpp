@@ -144,6 +144,10 @@ TEST(Preload, SplitsUnfreedMemoryIntoUnreachableAndReachable) {
   const auto chained = sum_exit(*cap.exit, sites_of(cap, "keep_chained"));
   EXPECT_EQ(chained.reachable_blocks, 2u);
   EXPECT_EQ(chained.unreachable_blocks, 0u);
+  // Memory the program mapped itself is a root, as it is for valgrind.
+  const auto mapped = sum_exit(*cap.exit, sites_of(cap, "keep_in_mapped_memory"));
+  EXPECT_EQ(mapped.reachable_bytes, 777u);
+  EXPECT_EQ(mapped.unreachable_blocks, 0u);
   EXPECT_GE(cap.exit->unreachable_bytes(), 1000u);
 }
 

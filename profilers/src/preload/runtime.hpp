@@ -65,6 +65,13 @@ void release_stripe(ThreadState& t);
 // mmap'ed zeroed memory for the tracker's own tables (never the heap).
 void* map_memory(std::size_t bytes);
 void unmap_memory(void* p, std::size_t bytes);
+// The mappings map_memory made and unmap_memory did not undo (up to `max`
+// of them; how many there are): the exit scan must not take the tracker's
+// tables, which hold every block's address, for the program's memory.
+struct MappedRange {
+  std::uintptr_t lo, hi;
+};
+std::size_t tracker_mappings(MappedRange* out, std::size_t max);
 
 pid_t current_tid();
 

@@ -3,6 +3,7 @@
 // check the counts and the names. Usage: vigil_profilers_target MODE [ARG].
 #include <dlfcn.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,10 +184,19 @@ NOINLINE void keep_chained() {
   g_keep[11] = a;
 }
 
+// Held only from memory the program mapped itself, as an interpreter's
+// object arenas hold its objects' buffers.
+NOINLINE void keep_in_mapped_memory() {
+  void* region = mmap(nullptr, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED) std::abort();
+  static_cast<void**>(region)[1000] = std::malloc(777);
+}
+
 int run_leaks() {
   leak_unreachable();
   keep_reachable();
   keep_chained();
+  keep_in_mapped_memory();
   scrub_stack();
   return 0;
 }
