@@ -45,24 +45,30 @@ vp::StackBounds this_thread_stack() {
   return vp::StackBounds{lo, lo + size};
 }
 
+// What a walk saw; filled without allocating (a signal handler fills one).
 struct Walk {
   vp::StackBounds bounds;
-  std::vector<std::uintptr_t> walked;     // walk_stack from the caller of walk_here
-  std::vector<std::uintptr_t> reference;  // unw_backtrace, from the same frame on
-  std::uintptr_t into_caller = 0;         // walk_here's own return address
-  std::uintptr_t marker = 0;              // a return address its caller noted
+  std::uintptr_t frames[64] = {};  // walk_stack from the caller of walk_here
+  unsigned depth = 0;
+  void* raw[80] = {};              // unw_backtrace from walk_here
+  int raw_depth = 0;
+  std::uintptr_t into_caller = 0;  // walk_here's own return address
+  std::uintptr_t marker = 0;       // a return address its caller noted
+
+  std::vector<std::uintptr_t> walked() const { return {frames, frames + depth}; }
+  // libunwind's stack from the same frame on (raw[0] is inside walk_here).
+  std::vector<std::uintptr_t> reference() const {
+    std::vector<std::uintptr_t> out;
+    for (int i = 1; i < raw_depth; ++i) out.push_back(reinterpret_cast<std::uintptr_t>(raw[i]));
+    return out;
+  }
 };
 
 // Walks the stack from its caller, and asks libunwind for the same stack.
 NOINLINE void walk_here(Walk* w) {
-  std::uintptr_t frames[64];
-  const unsigned n = vp::walk_stack(__builtin_frame_address(0), w->bounds, frames, 64, true);
-  w->walked.assign(frames, frames + n);
+  w->depth = vp::walk_stack(__builtin_frame_address(0), w->bounds, w->frames, 64, true);
   w->into_caller = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
-  void* raw[80];
-  const int got = unw_backtrace(raw, 80);
-  // raw[0] is inside this function; raw[1] on are its callers.
-  for (int i = 1; i < got; ++i) w->reference.push_back(reinterpret_cast<std::uintptr_t>(raw[i]));
+  w->raw_depth = unw_backtrace(w->raw, 80);
   asm volatile("");
 }
 
@@ -88,12 +94,12 @@ NOINLINE void walk_from_callback(void* w) {
 }
 
 TEST_F(StackWalk, FollowsFramePointersToTheEndOfTheStack) {
-  Walk w{this_thread_stack(), {}, {}, 0, 0};
+  Walk w{.bounds = this_thread_stack()};
   fp_a(walk_from_callback, &w);
-  ASSERT_GE(w.walked.size(), 6u);
-  EXPECT_EQ(function_of(w.walked[1]), "fp_d");
-  EXPECT_EQ(function_of(w.walked[4]), "fp_a");
-  EXPECT_EQ(w.walked, w.reference);
+  ASSERT_GE(w.walked().size(), 6u);
+  EXPECT_EQ(function_of(w.walked()[1]), "fp_d");
+  EXPECT_EQ(function_of(w.walked()[4]), "fp_a");
+  EXPECT_EQ(w.walked(), w.reference());
 }
 
 NOINLINE void call_through_code_without_frame_pointers(Walk* w) {
@@ -102,15 +108,15 @@ NOINLINE void call_through_code_without_frame_pointers(Walk* w) {
 }
 
 TEST_F(StackWalk, CrossesCodeWithoutFramePointersByItsUnwindTables) {
-  Walk w{this_thread_stack(), {}, {}, 0, 0};
+  Walk w{.bounds = this_thread_stack()};
   call_through_code_without_frame_pointers(&w);
-  ASSERT_GE(w.walked.size(), 5u);
-  EXPECT_EQ(w.walked[0], w.into_caller);
-  EXPECT_EQ(function_of(w.walked[1]), "nofp_inner");
-  EXPECT_EQ(function_of(w.walked[2]), "nofp_outer");
+  ASSERT_GE(w.walked().size(), 5u);
+  EXPECT_EQ(w.walked()[0], w.into_caller);
+  EXPECT_EQ(function_of(w.walked()[1]), "nofp_inner");
+  EXPECT_EQ(function_of(w.walked()[2]), "nofp_outer");
   // On past them into code with frame pointers (rbp held garbage meanwhile),
   // to the end of the stack, as libunwind does.
-  EXPECT_EQ(w.walked, w.reference);
+  EXPECT_EQ(w.walked(), w.reference());
 }
 
 TEST_F(StackWalk, DecidesPerModuleWhetherItsCodeKeepsFramePointers) {
@@ -127,10 +133,11 @@ TEST_F(StackWalk, DecidesPerModuleWhetherItsCodeKeepsFramePointers) {
 }
 
 TEST_F(StackWalk, ReadsTheRulesOfCodeWithoutFramePointers) {
-  Walk w{this_thread_stack(), {}, {}, 0, 0};
+  Walk w{.bounds = this_thread_stack()};
   call_through_code_without_frame_pointers(&w);
   bool checked = false;
-  for (std::uintptr_t pc : w.walked) {
+  const std::vector<std::uintptr_t> walked = w.walked();
+  for (std::uintptr_t pc : walked) {
     if (function_of(pc) != "nofp_outer") continue;
     // nofp_outer called nofp_inner with a frame addressed from rsp.
     const vp::FrameRule rule = vp::read_frame_rule(pc);
@@ -156,17 +163,15 @@ TEST_F(StackWalk, ReadsTheRulesOfCodeWithoutFramePointers) {
 // code that keeps frame pointers, so that rbp is what the walk would follow.
 NOINLINE void walk_fake_frame(Walk* w) {
   std::uintptr_t fake[2] = {~std::uintptr_t{15}, reinterpret_cast<std::uintptr_t>(&fp_d) + 1};
-  std::uintptr_t frames[8];
-  const unsigned n = vp::walk_stack(fake, w->bounds, frames, 8, true);
-  w->walked.assign(frames, frames + n);
+  w->depth = vp::walk_stack(fake, w->bounds, w->frames, 8, true);
   asm volatile("" ::"r"(fake) : "memory");
 }
 
 TEST_F(StackWalk, NeverFollowsAFrameOffTheStack) {
-  Walk w{this_thread_stack(), {}, {}, 0, 0};
+  Walk w{.bounds = this_thread_stack()};
   walk_fake_frame(&w);
-  ASSERT_EQ(w.walked.size(), 1u);  // the return address it holds, and no further
-  EXPECT_EQ(w.walked[0], reinterpret_cast<std::uintptr_t>(&fp_d) + 1);
+  ASSERT_EQ(w.walked().size(), 1u);  // the return address it holds, and no further
+  EXPECT_EQ(w.walked()[0], reinterpret_cast<std::uintptr_t>(&fp_d) + 1);
   // An entry frame that is not on this stack at all yields nothing.
   std::uintptr_t frames[8];
   auto* heap = static_cast<std::uintptr_t*>(std::calloc(4, sizeof(std::uintptr_t)));
@@ -194,15 +199,16 @@ TEST_F(StackWalk, StaysOnTheSignalStackItRunsOn) {
   action.sa_handler = on_signal;
   action.sa_flags = SA_ONSTACK;
   ASSERT_EQ(sigaction(SIGUSR1, &action, &previous), 0);
-  Walk w{this_thread_stack(), {}, {}, 0, 0};
+  Walk w{.bounds = this_thread_stack()};
   g_signal_walk = &w;
+  walk_here(&w);  // libunwind sets up its caches outside the handler
   raise(SIGUSR1);
   sigaction(SIGUSR1, &previous, nullptr);
   sigaltstack(&old, nullptr);
   // The handler, then the signal trampoline, whose frame is not followed.
-  ASSERT_EQ(w.walked.size(), 2u);
-  EXPECT_EQ(w.walked[0], w.into_caller);
-  EXPECT_EQ(w.walked[1], w.marker);
+  ASSERT_EQ(w.walked().size(), 2u);
+  EXPECT_EQ(w.walked()[0], w.into_caller);
+  EXPECT_EQ(w.walked()[1], w.marker);
 }
 
 Walk* g_context_walk = nullptr;
@@ -211,6 +217,9 @@ ucontext_t g_main_context, g_side_context;
 void on_side_stack() { walk_here(g_context_walk); }
 
 TEST_F(StackWalk, TakesOnlyTheEntryPointsReturnAddressOnAStackOfUnknownBounds) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "ThreadSanitizer does not follow swapcontext";
+#endif
   constexpr std::size_t kSize = 1 << 16;
   std::vector<char> side(kSize);
   ASSERT_EQ(getcontext(&g_side_context), 0);
@@ -218,11 +227,11 @@ TEST_F(StackWalk, TakesOnlyTheEntryPointsReturnAddressOnAStackOfUnknownBounds) {
   g_side_context.uc_stack.ss_size = kSize;
   g_side_context.uc_link = &g_main_context;
   makecontext(&g_side_context, on_side_stack, 0);
-  Walk w{this_thread_stack(), {}, {}, 0, 0};
+  Walk w{.bounds = this_thread_stack()};
   g_context_walk = &w;
   ASSERT_EQ(swapcontext(&g_main_context, &g_side_context), 0);
-  ASSERT_EQ(w.walked.size(), 1u);
-  EXPECT_EQ(w.walked[0], w.into_caller);
+  ASSERT_EQ(w.walked().size(), 1u);
+  EXPECT_EQ(w.walked()[0], w.into_caller);
 }
 
 }  // namespace

@@ -19,23 +19,13 @@ namespace {
 constexpr unsigned kCensusFunctions = 256;
 
 bool keeps_frame_pointers(const dl_phdr_info* info) {
-  const ElfW(Phdr)* eh_frame = nullptr;
-  for (int i = 0; i < info->dlpi_phnum; ++i)
-    if (info->dlpi_phdr[i].p_type == PT_GNU_EH_FRAME) eh_frame = &info->dlpi_phdr[i];
-  if (!eh_frame) return true;
-  const std::uintptr_t hdr = info->dlpi_addr + eh_frame->p_vaddr;
-  for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-    const std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
-    if (ph.p_type != PT_LOAD || hdr < lo || hdr >= lo + ph.p_memsz) continue;
-    const EhFrame tables(reinterpret_cast<const std::uint8_t*>(hdr), lo, lo + ph.p_memsz);
-    if (!tables.valid()) return true;
-    unsigned sampled = 0;
-    const unsigned with = tables.count_frame_pointer_functions(kCensusFunctions, &sampled);
-    // Too few functions with a frame to tell: the tables are always right.
-    return sampled >= 4 && with * 4 >= sampled * 3;
-  }
-  return true;
+  const EhFrame tables = EhFrame::of(*info);
+  // Without tables, frame pointers are the only way through.
+  if (!tables.valid()) return true;
+  unsigned sampled = 0;
+  const unsigned with = tables.count_frame_pointer_functions(kCensusFunctions, &sampled);
+  // Too few functions with a frame to tell: the tables are always right.
+  return sampled >= 4 && with * 4 >= sampled * 3;
 }
 
 bool is_code(const ElfW(Phdr)& ph) { return ph.p_type == PT_LOAD && (ph.p_flags & PF_X) && ph.p_memsz > 0; }

@@ -1,5 +1,7 @@
 #include "eh_frame.hpp"
 
+#include <link.h>
+
 #include <cstring>
 #include <limits>
 
@@ -150,6 +152,21 @@ EhFrame::EhFrame(const std::uint8_t* hdr, std::uintptr_t lo, std::uintptr_t hi) 
   if (!r.ok() || count == 0 || count > (hi - reinterpret_cast<std::uintptr_t>(table)) / 8) return;
   table_ = table;
   count_ = static_cast<std::size_t>(count);
+}
+
+EhFrame EhFrame::of(const dl_phdr_info& module) {
+  const ElfW(Phdr)* eh_frame = nullptr;
+  for (int i = 0; i < module.dlpi_phnum; ++i)
+    if (module.dlpi_phdr[i].p_type == PT_GNU_EH_FRAME) eh_frame = &module.dlpi_phdr[i];
+  const std::uintptr_t hdr = eh_frame ? module.dlpi_addr + eh_frame->p_vaddr : 0;
+  // The loaded segment that holds the header (and .eh_frame beside it).
+  for (int i = 0; eh_frame && i < module.dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = module.dlpi_phdr[i];
+    const std::uintptr_t lo = module.dlpi_addr + ph.p_vaddr;
+    if (ph.p_type == PT_LOAD && hdr >= lo && hdr < lo + ph.p_memsz)
+      return EhFrame(reinterpret_cast<const std::uint8_t*>(hdr), lo, lo + ph.p_memsz);
+  }
+  return EhFrame(nullptr, 0, 0);
 }
 
 const std::uint8_t* EhFrame::fde_at(std::size_t index) const {

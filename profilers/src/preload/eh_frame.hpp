@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 
+struct dl_phdr_info;
+
 namespace vigil::preload {
 
 struct FrameRule {
@@ -30,6 +32,9 @@ class EhFrame {
   // `hdr`: the module's PT_GNU_EH_FRAME segment (run-time address);
   // [lo, hi): the loaded segment that contains it, which bounds every read.
   EhFrame(const std::uint8_t* hdr, std::uintptr_t lo, std::uintptr_t hi);
+  // The tables of a loaded module, as dl_iterate_phdr describes it (read
+  // them inside its callback, while the loader keeps the module mapped).
+  static EhFrame of(const dl_phdr_info& module);
   // False when the header is missing, malformed or has no binary-search table.
   bool valid() const { return table_ != nullptr; }
 

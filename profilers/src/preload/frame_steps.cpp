@@ -22,27 +22,16 @@ struct RuleSearch {
 
 int rule_of_module(dl_phdr_info* info, size_t, void* data) {
   auto* search = static_cast<RuleSearch*>(data);
-  const ElfW(Phdr)* eh_frame = nullptr;
-  bool holds = false;
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     const std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
-    if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X) && search->address > lo && search->address <= lo + ph.p_memsz)
-      holds = true;
-    if (ph.p_type == PT_GNU_EH_FRAME) eh_frame = &ph;
+    // The call is the instruction before the return address.
+    if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X) && search->address > lo && search->address <= lo + ph.p_memsz) {
+      search->rule = EhFrame::of(*info).rule_for_return_address(search->address);
+      return 1;
+    }
   }
-  if (!holds) return 0;
-  if (!eh_frame) return 1;
-  const std::uintptr_t hdr = info->dlpi_addr + eh_frame->p_vaddr;
-  for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-    const std::uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
-    if (ph.p_type != PT_LOAD || hdr < lo || hdr >= lo + ph.p_memsz) continue;
-    const EhFrame tables(reinterpret_cast<const std::uint8_t*>(hdr), lo, lo + ph.p_memsz);
-    search->rule = tables.rule_for_return_address(search->address);
-    break;
-  }
-  return 1;
+  return 0;
 }
 
 const CodeRange* code_of(std::uintptr_t return_address) {

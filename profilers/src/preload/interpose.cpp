@@ -2,8 +2,9 @@
 // __libc_* functions (no dlsym bootstrap, so nothing can recurse before the
 // tracker is up) and reports to the tracker with its own frame address, from
 // which the stack walk starts at the caller. operator new/delete are
-// interposed too: libstdc++ is built without frame pointers, and walking
-// through its operator new would lose the function that called new.
+// interposed too, so that a stack starts at the code that called new rather
+// than in libstdc++ (built without frame pointers: one more frame to cross
+// by its unwind tables).
 // malloc, free, new and delete keep their untracked path (sampled out, or a
 // block never tracked) to a few instructions and a tail call into glibc;
 // the tracked path is out of line so the fast one saves no registers.
