@@ -6,6 +6,7 @@
 
 #include "eh_frame.hpp"
 #include "frame_steps.hpp"
+#include "runtime.hpp"
 
 namespace vigil::preload {
 

@@ -16,7 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "runtime.hpp"
+#include "spin_lock.hpp"
 
 namespace vigil::preload {
 

@@ -1,7 +1,6 @@
 #include "runtime.hpp"
 
 #include <pthread.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -75,20 +74,6 @@ std::size_t tracker_mappings(MappedRange* out, std::size_t max) {
 }
 
 pid_t current_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
-
-void SpinLock::lock() {
-  for (unsigned spins = 0;;) {
-    if (flag_.exchange(1, std::memory_order_acquire) == 0) return;
-    while (flag_.load(std::memory_order_relaxed) != 0) {
-      if (++spins < 128) {
-        __builtin_ia32_pause();
-      } else {
-        spins = 0;
-        ::sched_yield();
-      }
-    }
-  }
-}
 
 void init_thread(ThreadState& t) {
   const pid_t tid = current_tid();

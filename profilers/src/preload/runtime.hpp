@@ -10,6 +10,8 @@
 #include <cstdint>
 
 #include "poisson_sampler.hpp"
+#include "spin_lock.hpp"
+#include "stack_walk.hpp"
 
 namespace vigil::preload {
 
@@ -46,6 +48,7 @@ struct ThreadState {
   std::uint64_t last_clock_look_ns;
   std::uintptr_t stack_lo, stack_hi;
   PoissonSampler sampler;
+  StepMemo steps;
 };
 
 extern Config g_config;
@@ -85,19 +88,6 @@ class TrackerScope {
 
  private:
   bool was_;
-};
-
-// Test-and-test-and-set lock; holders never allocate or block.
-class SpinLock {
- public:
-  void lock();
-  bool try_lock() {
-    return flag_.load(std::memory_order_relaxed) == 0 && flag_.exchange(1, std::memory_order_acquire) == 0;
-  }
-  void unlock() { flag_.store(0, std::memory_order_release); }
-
- private:
-  std::atomic<std::uint32_t> flag_{0};
 };
 
 }  // namespace vigil::preload

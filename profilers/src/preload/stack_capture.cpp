@@ -22,13 +22,13 @@ unsigned unwind_with_libunwind(std::uintptr_t first, std::uintptr_t* out, unsign
 
 }  // namespace
 
-unsigned capture_stack(void* entry_frame, std::uintptr_t* out, unsigned max, const ThreadState& t) {
+unsigned capture_stack(void* entry_frame, std::uintptr_t* out, unsigned max, ThreadState& t) {
   if (!entry_frame) return 0;
   if (g_config.libunwind_only) {
     // The entry point's own frame: its return address is where the stack starts.
     return unwind_with_libunwind(static_cast<const std::uintptr_t*>(entry_frame)[1], out, max);
   }
-  return walk_stack(entry_frame, StackBounds{t.stack_lo, t.stack_hi}, out, max, true);
+  return walk_stack(entry_frame, StackBounds{t.stack_lo, t.stack_hi}, out, max, true, &t.steps);
 }
 
 }  // namespace vigil::preload

@@ -11,7 +11,7 @@ namespace vigil::preload {
 
 // Return addresses, innermost first, starting with the caller of the entry
 // point whose frame is `entry_frame` (its __builtin_frame_address(0)).
-unsigned capture_stack(void* entry_frame, std::uintptr_t* out, unsigned max, const ThreadState& t);
+unsigned capture_stack(void* entry_frame, std::uintptr_t* out, unsigned max, ThreadState& t);
 
 inline std::uint64_t hash_stack(const std::uintptr_t* frames, unsigned n) {
   std::uint64_t h = 0xcbf29ce484222325ULL ^ n;

@@ -40,10 +40,21 @@ bool holds(const CodeRange* code, std::uintptr_t return_address) {
   return code && return_address - 1 >= code->lo && return_address - 1 < code->hi;
 }
 
+FrameStep step_past(std::uintptr_t pc, bool may_lock, StepMemo* memo) {
+  if (!memo) return g_frame_steps.find(pc, may_lock);
+  for (unsigned i = 0; i < StepMemo::kSize; ++i)
+    if (memo->pc[i] == pc) return memo->step[i];
+  const FrameStep step = g_frame_steps.find(pc, may_lock);
+  const unsigned slot = memo->next++ % StepMemo::kSize;
+  memo->pc[slot] = pc;
+  memo->step[slot] = step;
+  return step;
+}
+
 }  // namespace
 
 unsigned walk_stack(const void* entry_frame, StackBounds thread_stack, std::uintptr_t* out, unsigned max,
-                    bool may_lock) {
+                    bool may_lock, StepMemo* memo) {
   const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
   const auto frame = reinterpret_cast<std::uintptr_t>(entry_frame);
   const StackBounds stack = current_stack(thread_stack, here);
@@ -62,16 +73,19 @@ unsigned walk_stack(const void* entry_frame, StackBounds thread_stack, std::uint
   // The registers of the function `pc` returns into, at its call: its
   // stack pointer (just above the return address) and its rbp.
   std::uintptr_t sp = frame + 16;
-  const CodeRange* code = nullptr;  // the code `pc` lies in, when it keeps frame pointers
+  // The code `pc` lies in, when it keeps frame pointers: most walks begin
+  // where the last one did.
+  const CodeRange* code = memo ? memo->frame_pointer_code : nullptr;
   unsigned n = 0;
   while (n < max && pc >= kLowestCode) {
     out[n++] = pc;
     FrameRule rule;
     if (!holds(code, pc)) {
-      const FrameStep step = g_frame_steps.find(pc, may_lock);
+      const FrameStep step = step_past(pc, may_lock, memo);
       if (!step.code) break;  // not code of a loaded module: JIT code, or a broken chain
       code = step.code->frame_pointers ? step.code : nullptr;
       rule = step.rule;
+      if (memo && n == 1 && code) memo->frame_pointer_code = code;
     }
     std::uintptr_t caller_pc;
     if (code) {

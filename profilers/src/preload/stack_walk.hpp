@@ -17,10 +17,24 @@
 
 #include <cstdint>
 
+#include "frame_steps.hpp"
+
 namespace vigil::preload {
 
 struct StackBounds {
   std::uintptr_t lo = 0, hi = 0;  // [lo, hi); hi = 0: unknown
+};
+
+// A thread's last few steps by unwind table, looked at before the shared
+// cache: the frames at the bottom of a thread's stack (its start routine,
+// the C library's thread start) are crossed at every allocation it makes.
+// One per thread; zero is a valid, empty state.
+struct StepMemo {
+  static constexpr unsigned kSize = 8;
+  std::uintptr_t pc[kSize];
+  FrameStep step[kSize];
+  unsigned next;
+  const CodeRange* frame_pointer_code;  // where the last walk began, when it keeps frame pointers
 };
 
 // Return addresses, innermost first, from the caller of the function whose
@@ -28,7 +42,8 @@ struct StackBounds {
 // rbp frame) outwards; at most `max`. `may_lock`: may take the loader's
 // lock to read the tables of code not seen before (not in a signal
 // handler: there, code not seen before ends the walk).
+// `memo`: the calling thread's, or nullptr.
 unsigned walk_stack(const void* entry_frame, StackBounds thread_stack, std::uintptr_t* out, unsigned max,
-                    bool may_lock);
+                    bool may_lock, StepMemo* memo = nullptr);
 
 }  // namespace vigil::preload
