@@ -124,6 +124,14 @@ struct EhFrame::Cie {
   const std::uint8_t* end = nullptr;
 };
 
+struct EhFrame::Fde {
+  Cie cie;
+  std::uintptr_t start = 0;
+  std::uint64_t range = 0;
+  const std::uint8_t* program = nullptr;
+  const std::uint8_t* end = nullptr;
+};
+
 struct EhFrame::Row {
   struct Saved {
     enum Kind : std::uint8_t { Unchanged, Undefined, AtOffset, Other } kind = Unchanged;
@@ -229,7 +237,7 @@ bool EhFrame::parse_cie(const std::uint8_t* cie, Cie& out) const {
   return r.ok();
 }
 
-bool EhFrame::run_fde(const std::uint8_t* fde, std::uintptr_t address, Row& row, FrameShape* shape) const {
+bool EhFrame::parse_fde(const std::uint8_t* fde, Fde& out) const {
   const auto* segment_end = reinterpret_cast<const std::uint8_t*>(hi_);
   Reader head(fde, segment_end);
   const std::uint8_t* end = record_end(head);
@@ -239,153 +247,178 @@ bool EhFrame::run_fde(const std::uint8_t* fde, std::uintptr_t address, Row& row,
   const auto cie_offset = r.fixed<std::uint32_t>();
   if (!r.ok() || cie_offset == 0) return false;  // a CIE, not an FDE
   const auto cie_at = reinterpret_cast<std::uintptr_t>(cie_pointer_field) - cie_offset;
-  Cie cie;
-  if (cie_at < lo_ || cie_at >= hi_ || !parse_cie(reinterpret_cast<const std::uint8_t*>(cie_at), cie)) return false;
-  if (cie.signal_frame) return false;
-  const std::uintptr_t start = r.address(cie.fde_encoding, 0);
-  const std::uint64_t range = r.value(cie.fde_encoding);
-  if (cie.augmented) r.skip(r.uleb());
-  if (!r.ok()) return false;
-  const bool whole = address == 0;
-  if (!whole && (address < start || address - start >= range)) return false;
+  if (cie_at < lo_ || cie_at >= hi_ || !parse_cie(reinterpret_cast<const std::uint8_t*>(cie_at), out.cie)) return false;
+  out.start = r.address(out.cie.fde_encoding, 0);
+  out.range = r.value(out.cie.fde_encoding);
+  if (out.cie.augmented) r.skip(r.uleb());
+  out.program = r.at();
+  out.end = end;
+  return r.ok() && !out.cie.signal_frame;
+}
 
-  // The CIE's initial instructions make the row DW_CFA_restore goes back to.
-  Row initial;
-  std::uintptr_t location = start;
-  auto run = [&](Reader program, const Row* restore_from) {
-    Row stack[kStateStack];
-    unsigned depth = 0;
-    auto rule_of = [&](std::uint64_t reg) -> Row::Saved* {
-      if (reg == kRbp) return &row.rbp;
-      if (reg == cie.return_register) return &row.ra;
-      return nullptr;
-    };
-    auto set = [&](std::uint64_t reg, Row::Saved::Kind kind, std::int64_t offset) {
-      if (Row::Saved* s = rule_of(reg)) *s = Row::Saved{kind, offset};
-    };
-    auto restore = [&](std::uint64_t reg) {
-      Row::Saved* s = rule_of(reg);
-      if (s && restore_from) *s = reg == kRbp ? restore_from->rbp : restore_from->ra;
-    };
-    // False: the row for `address` is complete.
-    auto advance = [&](std::uint64_t delta) {
-      if (!whole && delta * cie.code_align > address - location) return false;
-      location += delta * cie.code_align;
-      return true;
-    };
-    const auto data_align = cie.data_align;
+// Runs call-frame instructions into a row, up to the row of one address
+// (or through the whole program), with the CIE's row as the one
+// DW_CFA_restore goes back to.
+class EhFrame::RowBuilder {
+ public:
+  RowBuilder(const Cie& cie, std::uintptr_t start, std::uintptr_t address, Row& row, FrameShape* shape)
+      : cie_(cie), address_(address), whole_(address == 0), location_(start), row_(row), shape_(shape) {}
+
+  // False on a malformed or unknown instruction.
+  bool run(Reader program, const Row* restore_from) {
+    restore_from_ = restore_from;
     while (!program.done()) {
-      const auto op = program.fixed<std::uint8_t>();
-      const std::uint8_t low = op & 0x3f;
-      switch (op & 0xc0) {
-        case 0x40:  // DW_CFA_advance_loc
-          if (!advance(low)) return true;
-          continue;
-        case 0x80:  // DW_CFA_offset
-          set(low, Row::Saved::AtOffset, static_cast<std::int64_t>(program.uleb()) * data_align);
-          continue;
-        case 0xc0:  // DW_CFA_restore
-          restore(low);
-          continue;
-        default: break;
+      switch (execute(program)) {
+        case Step::Next: break;
+        case Step::Complete: return true;
+        case Step::Bad: return false;
       }
-      switch (op) {
-        case 0x00: break;  // DW_CFA_nop
-        case 0x01: {       // DW_CFA_set_loc
-          const std::uintptr_t to = program.address(cie.fde_encoding, 0);
-          if (to < location) return false;
-          if (!whole && to > address) return true;
-          location = to;
-          break;
-        }
-        case 0x02: if (!advance(program.fixed<std::uint8_t>())) return true; break;
-        case 0x03: if (!advance(program.fixed<std::uint16_t>())) return true; break;
-        case 0x04: if (!advance(program.fixed<std::uint32_t>())) return true; break;
-        case 0x05: {  // DW_CFA_offset_extended
-          const auto reg = program.uleb();
-          set(reg, Row::Saved::AtOffset, static_cast<std::int64_t>(program.uleb()) * data_align);
-          break;
-        }
-        case 0x06: restore(program.uleb()); break;
-        case 0x07: set(program.uleb(), Row::Saved::Undefined, 0); break;
-        case 0x08: set(program.uleb(), Row::Saved::Unchanged, 0); break;
-        case 0x09: {  // DW_CFA_register: saved in another register
-          const auto reg = program.uleb();
-          program.uleb();
-          set(reg, Row::Saved::Other, 0);
-          break;
-        }
-        case 0x0a:  // DW_CFA_remember_state
-          if (depth == kStateStack) return false;
-          stack[depth++] = row;
-          break;
-        case 0x0b:  // DW_CFA_restore_state
-          if (depth == 0) return false;
-          row = stack[--depth];
-          break;
-        case 0x0c:  // DW_CFA_def_cfa
-          row.cfa_register = program.uleb();
-          row.cfa_offset = static_cast<std::int64_t>(program.uleb());
-          row.cfa_expression = false;
-          break;
-        case 0x0d:  // DW_CFA_def_cfa_register
-          row.cfa_register = program.uleb();
-          row.cfa_expression = false;
-          break;
-        case 0x0e: row.cfa_offset = static_cast<std::int64_t>(program.uleb()); break;
-        case 0x0f:  // DW_CFA_def_cfa_expression
-          program.skip(program.uleb());
-          row.cfa_expression = true;
-          break;
-        case 0x10: {  // DW_CFA_expression
-          const auto reg = program.uleb();
-          program.skip(program.uleb());
-          set(reg, Row::Saved::Other, 0);
-          break;
-        }
-        case 0x11: {  // DW_CFA_offset_extended_sf
-          const auto reg = program.uleb();
-          set(reg, Row::Saved::AtOffset, program.sleb() * data_align);
-          break;
-        }
-        case 0x12:  // DW_CFA_def_cfa_sf
-          row.cfa_register = program.uleb();
-          row.cfa_offset = program.sleb() * data_align;
-          row.cfa_expression = false;
-          break;
-        case 0x13: row.cfa_offset = program.sleb() * data_align; break;
-        case 0x14:    // DW_CFA_val_offset
-        case 0x15: {  // DW_CFA_val_offset_sf
-          const auto reg = program.uleb();
-          if (op == 0x14) program.uleb();
-          else program.sleb();
-          set(reg, Row::Saved::Other, 0);
-          break;
-        }
-        case 0x16: {  // DW_CFA_val_expression
-          const auto reg = program.uleb();
-          program.skip(program.uleb());
-          set(reg, Row::Saved::Other, 0);
-          break;
-        }
-        case 0x2e: program.uleb(); break;  // DW_CFA_GNU_args_size
-        case 0x2f: {                       // DW_CFA_GNU_negative_offset_extended
-          const auto reg = program.uleb();
-          set(reg, Row::Saved::AtOffset, -static_cast<std::int64_t>(program.uleb()) * data_align);
-          break;
-        }
-        default: return false;
-      }
-      if (shape && !row.cfa_expression) {
-        if (row.cfa_register == kRbp) shape->from_rbp = true;
-        if (row.cfa_register == kRbp || row.cfa_offset > 8) shape->has_frame = true;
+      if (shape_ && !row_.cfa_expression) {
+        if (row_.cfa_register == kRbp) shape_->from_rbp = true;
+        if (row_.cfa_register == kRbp || row_.cfa_offset > 8) shape_->has_frame = true;
       }
     }
     return program.ok();
-  };
-  if (!run(Reader(cie.program, cie.end), nullptr)) return false;
-  initial = row;
-  return run(Reader(r.at(), end), &initial);
+  }
+
+ private:
+  enum class Step { Next, Complete, Bad };
+
+  Row::Saved* rule_of(std::uint64_t reg) {
+    if (reg == kRbp) return &row_.rbp;
+    if (reg == cie_.return_register) return &row_.ra;
+    return nullptr;  // registers the walk does not need
+  }
+  void set(std::uint64_t reg, Row::Saved::Kind kind, std::int64_t offset = 0) {
+    if (Row::Saved* s = rule_of(reg)) *s = Row::Saved{kind, offset};
+  }
+  void restore(std::uint64_t reg) {
+    Row::Saved* s = rule_of(reg);
+    if (s && restore_from_) *s = reg == kRbp ? restore_from_->rbp : restore_from_->ra;
+  }
+  // Complete once the next row starts past the address.
+  Step advance(std::uint64_t delta) {
+    if (!whole_ && delta * cie_.code_align > address_ - location_) return Step::Complete;
+    location_ += delta * cie_.code_align;
+    return Step::Next;
+  }
+  void define_cfa(std::uint64_t reg, std::int64_t offset) {
+    row_.cfa_register = reg;
+    row_.cfa_offset = offset;
+    row_.cfa_expression = false;
+  }
+  std::int64_t factored(std::uint64_t v) const { return static_cast<std::int64_t>(v) * cie_.data_align; }
+
+  // One instruction (DW_CFA_*).
+  Step execute(Reader& p) {
+    const auto op = p.fixed<std::uint8_t>();
+    const std::uint8_t low = op & 0x3f;
+    switch (op & 0xc0) {
+      case 0x40: return advance(low);                                       // advance_loc
+      case 0x80: set(low, Row::Saved::AtOffset, factored(p.uleb())); return Step::Next;  // offset
+      case 0xc0: restore(low); return Step::Next;                           // restore
+      default: break;
+    }
+    switch (op) {
+      case 0x00: return Step::Next;  // nop
+      case 0x01: {                   // set_loc
+        const std::uintptr_t to = p.address(cie_.fde_encoding, 0);
+        if (to < location_) return Step::Bad;
+        if (!whole_ && to > address_) return Step::Complete;
+        location_ = to;
+        return Step::Next;
+      }
+      case 0x02: return advance(p.fixed<std::uint8_t>());   // advance_loc1
+      case 0x03: return advance(p.fixed<std::uint16_t>());  // advance_loc2
+      case 0x04: return advance(p.fixed<std::uint32_t>());  // advance_loc4
+      case 0x05: {                                          // offset_extended
+        const auto reg = p.uleb();
+        set(reg, Row::Saved::AtOffset, factored(p.uleb()));
+        return Step::Next;
+      }
+      case 0x06: restore(p.uleb()); return Step::Next;                   // restore_extended
+      case 0x07: set(p.uleb(), Row::Saved::Undefined); return Step::Next;  // undefined
+      case 0x08: set(p.uleb(), Row::Saved::Unchanged); return Step::Next;  // same_value
+      case 0x09: {                                                       // register: in another register
+        const auto reg = p.uleb();
+        p.uleb();
+        set(reg, Row::Saved::Other);
+        return Step::Next;
+      }
+      case 0x0a:  // remember_state
+        if (depth_ == kStateStack) return Step::Bad;
+        stack_[depth_++] = row_;
+        return Step::Next;
+      case 0x0b:  // restore_state
+        if (depth_ == 0) return Step::Bad;
+        row_ = stack_[--depth_];
+        return Step::Next;
+      case 0x0c: {  // def_cfa
+        const auto reg = p.uleb();
+        define_cfa(reg, static_cast<std::int64_t>(p.uleb()));
+        return Step::Next;
+      }
+      case 0x0d: define_cfa(p.uleb(), row_.cfa_offset); return Step::Next;      // def_cfa_register
+      case 0x0e: row_.cfa_offset = static_cast<std::int64_t>(p.uleb()); return Step::Next;  // def_cfa_offset
+      case 0x0f:  // def_cfa_expression
+        p.skip(p.uleb());
+        row_.cfa_expression = true;
+        return Step::Next;
+      case 0x10:    // expression
+      case 0x16: {  // val_expression
+        const auto reg = p.uleb();
+        p.skip(p.uleb());
+        set(reg, Row::Saved::Other);
+        return Step::Next;
+      }
+      case 0x11: {  // offset_extended_sf
+        const auto reg = p.uleb();
+        set(reg, Row::Saved::AtOffset, p.sleb() * cie_.data_align);
+        return Step::Next;
+      }
+      case 0x12: {  // def_cfa_sf
+        const auto reg = p.uleb();
+        define_cfa(reg, p.sleb() * cie_.data_align);
+        return Step::Next;
+      }
+      case 0x13: row_.cfa_offset = p.sleb() * cie_.data_align; return Step::Next;  // def_cfa_offset_sf
+      case 0x14:    // val_offset
+      case 0x15: {  // val_offset_sf
+        const auto reg = p.uleb();
+        if (op == 0x14) p.uleb();
+        else p.sleb();
+        set(reg, Row::Saved::Other);
+        return Step::Next;
+      }
+      case 0x2e: p.uleb(); return Step::Next;  // GNU_args_size
+      case 0x2f: {                             // GNU_negative_offset_extended
+        const auto reg = p.uleb();
+        set(reg, Row::Saved::AtOffset, -factored(p.uleb()));
+        return Step::Next;
+      }
+      default: return Step::Bad;
+    }
+  }
+
+  const Cie& cie_;
+  const std::uintptr_t address_;
+  const bool whole_;
+  std::uintptr_t location_;
+  Row& row_;
+  FrameShape* shape_;
+  const Row* restore_from_ = nullptr;
+  Row stack_[kStateStack];
+  unsigned depth_ = 0;
+};
+
+bool EhFrame::run_fde(const std::uint8_t* fde, std::uintptr_t address, Row& row, FrameShape* shape) const {
+  Fde f;
+  if (!parse_fde(fde, f)) return false;
+  if (address != 0 && (address < f.start || address - f.start >= f.range)) return false;
+  RowBuilder builder(f.cie, f.start, address, row, shape);
+  if (!builder.run(Reader(f.cie.program, f.cie.end), nullptr)) return false;
+  const Row initial = row;
+  return builder.run(Reader(f.program, f.end), &initial);
 }
 
 FrameRule EhFrame::rule_for_return_address(std::uintptr_t return_address) const {

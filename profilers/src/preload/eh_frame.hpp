@@ -50,7 +50,9 @@ class EhFrame {
 
  private:
   struct Cie;
+  struct Fde;
   struct Row;
+  class RowBuilder;
   struct FrameShape {
     bool has_frame = false;  // some row has pushed something, or uses rbp
     bool from_rbp = false;   // some row addresses the frame from rbp
@@ -62,6 +64,9 @@ class EhFrame {
   // does not cover `address`. `shape` (optional) says what the rows did.
   bool run_fde(const std::uint8_t* fde, std::uintptr_t address, Row& row, FrameShape* shape) const;
   bool parse_cie(const std::uint8_t* cie, Cie& out) const;
+  // The FDE's CIE, the code it covers and its program; false when malformed
+  // or a signal frame's.
+  bool parse_fde(const std::uint8_t* fde, Fde& out) const;
 
   const std::uint8_t* hdr_;
   std::uintptr_t lo_, hi_;
