@@ -4,18 +4,20 @@
 #include <charconv>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <string_view>
 
 namespace vigil::profilers {
 namespace {
 
-// Splits a line on single spaces; the last field of `process` and `module`
-// lines is a path that may itself contain spaces, so callers ask for at most
-// `max_fields` fields and get the rest of the line in the last one.
-std::vector<std::string_view> split(std::string_view line, std::size_t max_fields) {
-  std::vector<std::string_view> out;
-  while (!line.empty() && out.size() + 1 < max_fields) {
+namespace format = capture_format;
+using format::Record;
+using Fields = std::vector<std::string_view>;
+
+// Splits a line on single spaces into at most `max_fields` fields (0: no
+// limit); the last one keeps the rest of the line (a path may hold spaces).
+Fields split(std::string_view line, std::size_t max_fields) {
+  Fields out;
+  while (max_fields == 0 || out.size() + 1 < max_fields) {
     const auto sp = line.find(' ');
     if (sp == std::string_view::npos) break;
     out.push_back(line.substr(0, sp));
@@ -25,14 +27,48 @@ std::vector<std::string_view> split(std::string_view line, std::size_t max_field
   return out;
 }
 
-class LineParser {
+// Reads a capture line by line into a Capture, one method per record.
+class CaptureParser {
  public:
-  LineParser(const std::filesystem::path& file, std::size_t line_no) : file_(file), line_no_(line_no) {}
+  explicit CaptureParser(const std::filesystem::path& file) { cap_.file = file; }
 
-  [[noreturn]] void fail(const std::string& what) const {
-    throw CaptureError(file_.string() + ":" + std::to_string(line_no_) + ": " + what);
+  void parse(std::string_view line) {
+    ++line_no_;
+    if (line.empty()) return;
+    if (!header_) {
+      if (line != format::kHeader) fail("not a vigil capture (version 1)");
+      header_ = true;
+      return;
+    }
+    const format::RecordSpec* spec = format::find_record(line.substr(0, line.find(' ')));
+    if (!spec) fail("unknown record '" + std::string(line.substr(0, line.find(' '))) + "'");
+    const Fields f = fields(*spec, line);
+    switch (spec->record) {
+      case Record::Process: return process(f);
+      case Record::Site: return site(f);
+      case Record::Snapshot: return snapshot(f);
+      case Record::SiteCounters: return site_counters(f);
+      case Record::Module: return module(f);
+      case Record::Range: return range(f);
+      case Record::EndSnapshot: return end_snapshot();
+      case Record::Exit: return exit(f);
+      case Record::ExitSite: return exit_site(f);
+      case Record::EndExit: return end_exit();
+    }
   }
 
+  Capture finish() {
+    if (!header_) throw CaptureError("empty capture " + cap_.file.string());
+    // A record cut short (the process died while writing) is dropped, not trusted.
+    if (open_snapshot_) cap_.snapshots.pop_back();
+    if (in_exit_) cap_.exit.reset();
+    return std::move(cap_);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw CaptureError(cap_.file.string() + ":" + std::to_string(line_no_) + ": " + what);
+  }
   std::uint64_t num(std::string_view s, int base = 10) const {
     std::uint64_t v = 0;
     auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), v, base);
@@ -40,22 +76,133 @@ class LineParser {
     return v;
   }
   std::uint64_t hex(std::string_view s) const { return num(s, 16); }
-
-  void expect_fields(const std::vector<std::string_view>& f, std::size_t n) const {
-    if (f.size() != n) fail("expected " + std::to_string(n) + " fields in '" + std::string(f[0]) + "' line");
+  SiteId declared_site(std::string_view s) const {
+    const auto id = static_cast<SiteId>(num(s));
+    if (!cap_.sites.count(id)) fail("counters for an undeclared site");
+    return id;
   }
 
- private:
-  const std::filesystem::path& file_;
-  std::size_t line_no_;
-};
+  // The record's fields, checked against its spec.
+  Fields fields(const format::RecordSpec& spec, std::string_view line) const {
+    if (spec.fields == 0) return split(line, 0);
+    // Paths close `process` and `module`: the last field takes the rest.
+    const bool ends_in_path = spec.record == Record::Process || spec.record == Record::Module;
+    Fields f = split(line, ends_in_path ? spec.fields : spec.fields + 1);
+    if (f.size() != spec.fields)
+      fail("expected " + std::to_string(spec.fields) + " fields in '" + std::string(spec.kind) + "' line");
+    return f;
+  }
 
-SnapshotTrigger parse_trigger(const LineParser& p, std::string_view s) {
-  if (s == "cycle") return SnapshotTrigger::Cycle;
-  if (s == "timer") return SnapshotTrigger::Timer;
-  if (s == "exit") return SnapshotTrigger::Exit;
-  p.fail("unknown snapshot trigger '" + std::string(s) + "'");
-}
+  void process(const Fields& f) {
+    cap_.pid = static_cast<pid_t>(num(f[1]));
+    cap_.ppid = static_cast<pid_t>(num(f[2]));
+    cap_.sample_bytes = num(f[3]);
+    cap_.stack_depth = static_cast<std::uint32_t>(num(f[4]));
+    cap_.exe = std::string(f[5]);
+  }
+
+  void site(const Fields& f) {
+    if (f.size() < 3) fail("short site line");
+    Site s;
+    s.id = static_cast<SiteId>(num(f[1]));
+    const auto n = num(f[2]);
+    if (f.size() != 3 + n) fail("site frame count does not match");
+    for (std::size_t i = 0; i < n; ++i) s.frames.push_back(hex(f[3 + i]));
+    cap_.sites[s.id] = std::move(s);
+  }
+
+  void snapshot(const Fields& f) {
+    Snapshot s;
+    s.index = num(f[1]);
+    s.time_ns = num(f[2]);
+    s.trigger = trigger(f[3]);
+    s.threads = num(f[4]);
+    s.live_bytes = num(f[5]);
+    s.live_blocks = num(f[6]);
+    s.total_bytes = num(f[7]);
+    s.total_blocks = num(f[8]);
+    cap_.snapshots.push_back(std::move(s));
+    open_snapshot_ = &cap_.snapshots.back();
+    modules_.clear();
+  }
+
+  SnapshotTrigger trigger(std::string_view s) const {
+    if (s == format::kTriggerCycle) return SnapshotTrigger::Cycle;
+    if (s == format::kTriggerTimer) return SnapshotTrigger::Timer;
+    if (s == format::kTriggerExit) return SnapshotTrigger::Exit;
+    fail("unknown snapshot trigger '" + std::string(s) + "'");
+  }
+
+  void site_counters(const Fields& f) {
+    if (!open_snapshot_) fail("site counters outside a snapshot");
+    SiteCounters c;
+    c.site = declared_site(f[1]);
+    c.live_bytes = num(f[2]);
+    c.live_blocks = num(f[3]);
+    c.total_bytes = num(f[4]);
+    c.total_blocks = num(f[5]);
+    open_snapshot_->sites.push_back(c);
+  }
+
+  void module(const Fields& f) {
+    Module m;
+    m.bias = hex(f[1]);
+    m.path = std::string(f[2]);
+    modules_.push_back(std::move(m));
+  }
+
+  void range(const Fields& f) {
+    if (modules_.empty()) fail("range before any module");
+    Module::Range r;
+    r.start = hex(f[1]);
+    r.end = hex(f[2]);
+    if (f[3].size() != 3) fail("bad range permissions");
+    r.readable = f[3][0] == 'r';
+    r.writable = f[3][1] == 'w';
+    r.executable = f[3][2] == 'x';
+    modules_.back().ranges.push_back(r);
+  }
+
+  void end_snapshot() {
+    if (!open_snapshot_) fail("end-snapshot without snapshot");
+    std::sort(open_snapshot_->sites.begin(), open_snapshot_->sites.end(),
+              [](const SiteCounters& a, const SiteCounters& b) { return a.site < b.site; });
+    open_snapshot_ = nullptr;
+    // The reader keeps the latest complete module map.
+    if (!modules_.empty()) cap_.modules = modules_;
+  }
+
+  void exit(const Fields& f) {
+    cap_.exit = ExitReport{};
+    cap_.exit->scanned = num(f[1]) != 0;
+    in_exit_ = true;
+  }
+
+  void exit_site(const Fields& f) {
+    if (!in_exit_) fail("exit counters outside the exit record");
+    ExitSite x;
+    x.site = declared_site(f[1]);
+    x.unreachable_bytes = num(f[2]);
+    x.unreachable_blocks = num(f[3]);
+    x.reachable_bytes = num(f[4]);
+    x.reachable_blocks = num(f[5]);
+    cap_.exit->sites.push_back(x);
+  }
+
+  void end_exit() {
+    if (!in_exit_) fail("end-exit without exit");
+    in_exit_ = false;
+    std::sort(cap_.exit->sites.begin(), cap_.exit->sites.end(),
+              [](const ExitSite& a, const ExitSite& b) { return a.site < b.site; });
+  }
+
+  Capture cap_;
+  std::size_t line_no_ = 0;
+  bool header_ = false;
+  Snapshot* open_snapshot_ = nullptr;
+  bool in_exit_ = false;
+  std::vector<Module> modules_;  // map being written by the current snapshot
+};
 
 // vigil-<pid>.capture or vigil-<pid>.<n>.capture
 std::optional<CaptureFileInfo> parse_capture_name(const std::filesystem::path& file) {
@@ -119,135 +266,40 @@ const Module* Capture::module_of(std::uint64_t address) const {
 
 std::string to_string(SnapshotTrigger t) {
   switch (t) {
-    case SnapshotTrigger::Cycle: return "cycle";
-    case SnapshotTrigger::Timer: return "timer";
-    case SnapshotTrigger::Exit: return "exit";
+    case SnapshotTrigger::Cycle: return std::string(capture_format::kTriggerCycle);
+    case SnapshotTrigger::Timer: return std::string(capture_format::kTriggerTimer);
+    case SnapshotTrigger::Exit: return std::string(capture_format::kTriggerExit);
   }
   return "?";
 }
 
 Capture read_capture_file(const std::filesystem::path& file) {
-  std::ifstream file_in(file, std::ios::binary);
-  if (!file_in) throw CaptureError("cannot open capture " + file.string());
-  std::string content((std::istreambuf_iterator<char>(file_in)), std::istreambuf_iterator<char>());
-  // A process killed while writing leaves a cut last line: ignore it.
-  content.erase(content.find_last_of('\n') == std::string::npos ? 0 : content.find_last_of('\n') + 1);
-  std::istringstream in(content);
-  Capture cap;
-  cap.file = file;
-  std::string line;
-  std::size_t line_no = 0;
-  bool header = false;
-  Snapshot* open_snapshot = nullptr;
-  bool in_exit = false;
-  std::vector<Module> modules;  // map being written by the current snapshot
-  while (std::getline(in, line)) {
-    ++line_no;
-    LineParser p(file, line_no);
-    if (line.empty()) continue;
-    if (!header) {
-      if (line != "vigil-capture 1") p.fail("not a vigil capture (version 1)");
-      header = true;
-      continue;
-    }
-    const auto f = split(line, 64);
-    const std::string_view kind = f[0];
-    if (kind == "process") {
-      const auto g = split(line, 6);
-      p.expect_fields(g, 6);
-      cap.pid = static_cast<pid_t>(p.num(g[1]));
-      cap.ppid = static_cast<pid_t>(p.num(g[2]));
-      cap.sample_bytes = p.num(g[3]);
-      cap.stack_depth = static_cast<std::uint32_t>(p.num(g[4]));
-      cap.exe = std::string(g[5]);
-    } else if (kind == "site") {
-      const auto g = split(line, 3 + 256);
-      if (g.size() < 3) p.fail("short site line");
-      Site s;
-      s.id = static_cast<SiteId>(p.num(g[1]));
-      const auto n = p.num(g[2]);
-      if (g.size() != 3 + n) p.fail("site frame count does not match");
-      for (std::size_t i = 0; i < n; ++i) s.frames.push_back(p.hex(g[3 + i]));
-      cap.sites[s.id] = std::move(s);
-    } else if (kind == "snapshot") {
-      p.expect_fields(f, 9);
-      Snapshot s;
-      s.index = p.num(f[1]);
-      s.time_ns = p.num(f[2]);
-      s.trigger = parse_trigger(p, f[3]);
-      s.threads = p.num(f[4]);
-      s.live_bytes = p.num(f[5]);
-      s.live_blocks = p.num(f[6]);
-      s.total_bytes = p.num(f[7]);
-      s.total_blocks = p.num(f[8]);
-      cap.snapshots.push_back(std::move(s));
-      open_snapshot = &cap.snapshots.back();
-      modules.clear();
-    } else if (kind == "s") {
-      if (!open_snapshot) p.fail("site counters outside a snapshot");
-      p.expect_fields(f, 6);
-      SiteCounters c;
-      c.site = static_cast<SiteId>(p.num(f[1]));
-      if (!cap.sites.count(c.site)) p.fail("counters for an undeclared site");
-      c.live_bytes = p.num(f[2]);
-      c.live_blocks = p.num(f[3]);
-      c.total_bytes = p.num(f[4]);
-      c.total_blocks = p.num(f[5]);
-      open_snapshot->sites.push_back(c);
-    } else if (kind == "module") {
-      const auto g = split(line, 3);
-      p.expect_fields(g, 3);
-      Module m;
-      m.bias = p.hex(g[1]);
-      m.path = std::string(g[2]);
-      modules.push_back(std::move(m));
-    } else if (kind == "range") {
-      if (modules.empty()) p.fail("range before any module");
-      p.expect_fields(f, 4);
-      Module::Range r;
-      r.start = p.hex(f[1]);
-      r.end = p.hex(f[2]);
-      if (f[3].size() != 3) p.fail("bad range permissions");
-      r.readable = f[3][0] == 'r';
-      r.writable = f[3][1] == 'w';
-      r.executable = f[3][2] == 'x';
-      modules.back().ranges.push_back(r);
-    } else if (kind == "end-snapshot") {
-      if (!open_snapshot) p.fail("end-snapshot without snapshot");
-      std::sort(open_snapshot->sites.begin(), open_snapshot->sites.end(),
-                [](const SiteCounters& a, const SiteCounters& b) { return a.site < b.site; });
-      open_snapshot = nullptr;
-      if (!modules.empty()) cap.modules = modules;
-    } else if (kind == "exit") {
-      p.expect_fields(f, 2);
-      cap.exit = ExitReport{};
-      cap.exit->scanned = p.num(f[1]) != 0;
-      in_exit = true;
-    } else if (kind == "x") {
-      if (!in_exit) p.fail("exit counters outside the exit record");
-      p.expect_fields(f, 6);
-      ExitSite x;
-      x.site = static_cast<SiteId>(p.num(f[1]));
-      if (!cap.sites.count(x.site)) p.fail("exit counters for an undeclared site");
-      x.unreachable_bytes = p.num(f[2]);
-      x.unreachable_blocks = p.num(f[3]);
-      x.reachable_bytes = p.num(f[4]);
-      x.reachable_blocks = p.num(f[5]);
-      cap.exit->sites.push_back(x);
-    } else if (kind == "end-exit") {
-      if (!in_exit) p.fail("end-exit without exit");
-      in_exit = false;
-      std::sort(cap.exit->sites.begin(), cap.exit->sites.end(),
-                [](const ExitSite& a, const ExitSite& b) { return a.site < b.site; });
-    } else {
-      p.fail("unknown record '" + std::string(kind) + "'");
-    }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw CaptureError("cannot open capture " + file.string());
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CaptureParser parser(file);
+  // Complete lines only: a process killed while writing leaves a cut last line.
+  for (std::size_t start = 0, end; (end = content.find('\n', start)) != std::string::npos; start = end + 1)
+    parser.parse(std::string_view(content).substr(start, end - start));
+  return parser.finish();
+}
+
+std::uint64_t SnapshotProgress::completed() {
+  if (file_.empty()) {
+    const auto files = list_captures(dir_);
+    if (files.empty()) return 0;
+    file_ = files.front().file;
   }
-  if (!header) throw CaptureError("empty capture " + file.string());
-  // A record cut short (the process died while writing) is dropped, not trusted.
-  if (open_snapshot) cap.snapshots.pop_back();
-  if (in_exit) cap.exit.reset();
-  return cap;
+  std::ifstream in(file_, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset_));
+  const std::string_view end_snapshot = capture_format::spec(capture_format::Record::EndSnapshot).kind;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a line still being written
+    offset_ += line.size() + 1;
+    if (line == end_snapshot) ++snapshots_;
+  }
+  return snapshots_;
 }
 
 std::vector<CaptureFileInfo> list_captures(const std::filesystem::path& dir) {

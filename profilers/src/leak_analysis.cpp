@@ -133,15 +133,7 @@ LeakSeries leak_series_from_capture(const Capture& capture, std::vector<const Sn
   }
   // Sampling mode writes an unscanned exit record: nothing to classify.
   if (capture.exit && capture.exit->scanned) {
-    std::vector<SiteExit> exits;
-    for (const ExitSite& e : capture.exit->sites) {
-      exits.push_back({.site = e.site,
-                       .unreachable_bytes = static_cast<double>(e.unreachable_bytes),
-                       .unreachable_blocks = static_cast<double>(e.unreachable_blocks),
-                       .reachable_bytes = static_cast<double>(e.reachable_bytes),
-                       .reachable_blocks = static_cast<double>(e.reachable_blocks)});
-    }
-    series.exit = std::move(exits);
+    series.exit = capture.exit->sites;
   }
   if (used) *used = std::move(chosen);
   return series;
@@ -174,7 +166,7 @@ std::string folded_stacks(const Snapshot& snapshot, const StackOf& stack_of) {
 std::size_t reclassify_runtime_internals(LeakSeries& series, const StackOf& stack_of) {
   if (!series.exit) return 0;
   std::size_t moved = 0;
-  for (SiteExit& e : *series.exit) {
+  for (ExitSite& e : *series.exit) {
     if (e.unreachable_blocks == 0) continue;
     const std::vector<reports::Frame> stack = stack_of(e.site);
     // The loader's entry point may sit under its own helpers (allocate_dtv,
@@ -232,7 +224,7 @@ LeakAnalysis analyse_leaks(const LeakSeries& series, const GrowthOptions& option
             [](const SiteGrowth& a, const SiteGrowth& b) { return a.bytes.held_growth > b.bytes.held_growth; });
 
   if (series.exit) {
-    for (const SiteExit& e : *series.exit) {
+    for (const ExitSite& e : *series.exit) {
       analysis.unreachable_bytes += e.unreachable_bytes;
       analysis.unreachable_blocks += e.unreachable_blocks;
       analysis.reachable_bytes += e.reachable_bytes;

@@ -175,7 +175,7 @@ void add_thread_finding(reports::Report& report, const LeakSeries& series, const
   report.add_finding(std::move(f));
 }
 
-reports::Finding exit_finding(const SiteExit& e, bool unreachable, const StackOf& stack_of) {
+reports::Finding exit_finding(const ExitSite& e, bool unreachable, const StackOf& stack_of) {
   const double bytes = unreachable ? e.unreachable_bytes : e.reachable_bytes;
   const double blocks = unreachable ? e.unreachable_blocks : e.reachable_blocks;
   reports::Finding f;
@@ -197,15 +197,15 @@ void add_exit_findings(reports::Report& report, const LeakSeries& series, const 
   if (!series.exit) return;
   std::set<std::uint64_t> grown;
   for (const SiteGrowth& g : analysis.growing_sites) grown.insert(g.site);
-  std::vector<SiteExit> reachable;
-  for (const SiteExit& e : *series.exit) {
+  std::vector<ExitSite> reachable;
+  for (const ExitSite& e : *series.exit) {
     if (e.unreachable_blocks > 0) report.add_finding(exit_finding(e, true, stack_of));
     if (e.reachable_blocks > 0 && !grown.contains(e.site)) reachable.push_back(e);
   }
   std::sort(reachable.begin(), reachable.end(),
-            [](const SiteExit& a, const SiteExit& b) { return a.reachable_bytes > b.reachable_bytes; });
+            [](const ExitSite& a, const ExitSite& b) { return a.reachable_bytes > b.reachable_bytes; });
   if (reachable.size() > max_info_findings) reachable.resize(max_info_findings);
-  for (const SiteExit& e : reachable) report.add_finding(exit_finding(e, false, stack_of));
+  for (const ExitSite& e : reachable) report.add_finding(exit_finding(e, false, stack_of));
 }
 
 void add_unexplained_total_warning(reports::Report& report, const LeakAnalysis& analysis) {

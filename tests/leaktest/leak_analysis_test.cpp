@@ -183,7 +183,7 @@ TEST(LeakAnalysis, ThreadLeakNamesTheSiteGrowingAtItsPace) {
 
 TEST(LeakAnalysis, ExitScanSplitsUnreachableFromReachable) {
   LeakSeries run = sample_run(false);
-  run.exit = std::vector<SiteExit>{
+  run.exit = std::vector<ExitSite>{
       {.site = 1, .unreachable_bytes = 0, .unreachable_blocks = 0, .reachable_bytes = 19200, .reachable_blocks = 300},
       {.site = 2, .unreachable_bytes = 640, .unreachable_blocks = 5, .reachable_bytes = 640, .reachable_blocks = 5},
       {.site = 3, .unreachable_bytes = 0, .unreachable_blocks = 0, .reachable_bytes = 1000, .reachable_blocks = 1},
@@ -219,7 +219,7 @@ reports::Frame frame(std::string function, std::string module, std::string file 
 
 TEST(LeakAnalysis, GlibcThreadCacheTlsIsNotALeak) {
   LeakSeries run = sample_run(false);
-  run.exit = std::vector<SiteExit>{{.site = 4, .unreachable_bytes = 336, .unreachable_blocks = 1},
+  run.exit = std::vector<ExitSite>{{.site = 4, .unreachable_bytes = 336, .unreachable_blocks = 1},
                                    {.site = 5, .unreachable_bytes = 64, .unreachable_blocks = 1}};
   const StackOf stacks = [](std::uint64_t site) {
     std::vector<reports::Frame> frames(2);
@@ -238,7 +238,7 @@ TEST(LeakAnalysis, LoaderTlsIsFoundUnderTheLoadersOwnHelpers) {
   // With inlined calls expanded, _dl_allocate_tls sits under allocate_dtv
   // and an inlined calloc wrapper, all in the loader.
   LeakSeries run = sample_run(false);
-  run.exit = std::vector<SiteExit>{{.site = 4, .unreachable_bytes = 336, .unreachable_blocks = 1},
+  run.exit = std::vector<ExitSite>{{.site = 4, .unreachable_bytes = 336, .unreachable_blocks = 1},
                                    {.site = 5, .unreachable_bytes = 64, .unreachable_blocks = 1}};
   const StackOf stacks = [](std::uint64_t site) {
     std::vector<reports::Frame> frames;

@@ -43,6 +43,36 @@ TEST(Launcher, EnvironmentCarriesEveryOption) {
     EXPECT_NE(std::find(env.begin(), env.end(), want), env.end()) << want;
 }
 
+TEST(Launcher, TakesTheUnwindMethodFromItsEnvironmentUnlessTold) {
+  vp::RunOptions o;
+  o.output_dir = "/tmp/out";
+  auto unwind_of = [&] {
+    const auto env = vp::preload_environment(o);
+    const auto it = std::find_if(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("VIGIL_UNWIND="); });
+    return it == env.end() ? std::string() : *it;
+  };
+  ::unsetenv("VIGIL_UNWIND");
+  EXPECT_EQ(unwind_of(), "VIGIL_UNWIND=fp");
+  ::setenv("VIGIL_UNWIND", "libunwind", 1);
+  EXPECT_EQ(unwind_of(), "VIGIL_UNWIND=libunwind");
+  o.unwind = vp::UnwindMethod::FramePointer;
+  EXPECT_EQ(unwind_of(), "VIGIL_UNWIND=fp");
+  o.unwind.reset();
+  ::setenv("VIGIL_UNWIND", "dwarf", 1);
+  EXPECT_THROW(vp::preload_environment(o), vp::LaunchError);
+  ::unsetenv("VIGIL_UNWIND");
+}
+
+TEST(Launcher, KillsATargetOverItsTimeLimit) {
+  auto o = options_for("limit");
+  o.time_limit = std::chrono::milliseconds(200);
+  const auto r = vp::run_with_preload({"/bin/sleep", "30"}, o);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.signal, SIGKILL);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.describe(), "killed: over the time limit");
+}
+
 TEST(Launcher, ReportsExitCodesAndSignals) {
   auto ok = vp::run_with_preload({"/bin/sh", "-c", "exit 0"}, options_for("ok"));
   EXPECT_TRUE(ok.ok());

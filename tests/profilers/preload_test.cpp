@@ -12,81 +12,23 @@
 #include <string>
 #include <vector>
 
+#include "preload_run.hpp"
 #include "vigil/profilers/capture.hpp"
 #include "vigil/profilers/launcher.hpp"
 #include "vigil/profilers/symbolizer.hpp"
 
 namespace vp = vigil::profilers;
 
+using vigil::test::exit_snapshot;
+using vigil::test::sites_of;
+using vigil::test::sum_exit;
+using vigil::test::sum_sites;
+using vigil::test::TargetRun;
+
 namespace {
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::path(testing::TempDir()) /
-                   ("vigil-preload-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-struct TargetRun {
-  vp::RunResult result;
-  vp::Capture capture;
-  std::filesystem::path dir;
-};
-
 TargetRun run_target(const std::string& name, std::vector<std::string> args, vp::RunOptions options = {}) {
-  TargetRun run;
-  run.dir = fresh_dir(name);
-  options.output_dir = run.dir;
-  options.preload_library = VIGIL_TEST_PRELOAD;
-  if (options.interval.count() == 100) options.interval = std::chrono::milliseconds(0);
-  args.insert(args.begin(), VIGIL_TEST_TARGET);
-  run.result = vp::run_with_preload(args, options);
-  run.capture = vp::read_capture(run.dir, run.result.pid);
-  return run;
-}
-
-const vp::Snapshot& exit_snapshot(const vp::Capture& cap) {
-  EXPECT_FALSE(cap.snapshots.empty());
-  EXPECT_EQ(cap.snapshots.back().trigger, vp::SnapshotTrigger::Exit);
-  return cap.snapshots.back();
-}
-
-// Sites whose first shown frame (allocator frames dropped) is `function`
-// (a plain name: "f" matches "ns::f()" and "f(int)", not "f2()").
-std::vector<vp::SiteId> sites_of(const vp::Capture& cap, const std::string& function) {
-  vp::Symbolizer sym(cap.modules);
-  std::vector<vp::SiteId> out;
-  for (const auto& [id, site] : cap.sites) {
-    const auto frames = sym.symbolize_stack(site.frames);
-    if (frames.empty()) continue;
-    const std::string& f = frames.front().function;
-    if (f == function || f.find(function + "(") != std::string::npos) out.push_back(id);
-  }
-  return out;
-}
-
-vp::SiteCounters sum_sites(const vp::Snapshot& snap, const std::vector<vp::SiteId>& ids) {
-  vp::SiteCounters sum;
-  for (const auto& c : snap.sites) {
-    if (std::find(ids.begin(), ids.end(), c.site) == ids.end()) continue;
-    sum.live_bytes += c.live_bytes;
-    sum.live_blocks += c.live_blocks;
-    sum.total_bytes += c.total_bytes;
-    sum.total_blocks += c.total_blocks;
-  }
-  return sum;
-}
-
-vp::ExitSite sum_exit(const vp::ExitReport& exit, const std::vector<vp::SiteId>& ids) {
-  vp::ExitSite sum;
-  for (const auto& x : exit.sites) {
-    if (std::find(ids.begin(), ids.end(), x.site) == ids.end()) continue;
-    sum.unreachable_bytes += x.unreachable_bytes;
-    sum.unreachable_blocks += x.unreachable_blocks;
-    sum.reachable_bytes += x.reachable_bytes;
-    sum.reachable_blocks += x.reachable_blocks;
-  }
-  return sum;
+  return vigil::test::run_under_preload(VIGIL_TEST_TARGET, name, std::move(args), std::move(options));
 }
 
 }  // namespace
@@ -202,6 +144,10 @@ TEST(Preload, SplitsUnfreedMemoryIntoUnreachableAndReachable) {
   const auto chained = sum_exit(*cap.exit, sites_of(cap, "keep_chained"));
   EXPECT_EQ(chained.reachable_blocks, 2u);
   EXPECT_EQ(chained.unreachable_blocks, 0u);
+  // Memory the program mapped itself is a root, as it is for valgrind.
+  const auto mapped = sum_exit(*cap.exit, sites_of(cap, "keep_in_mapped_memory"));
+  EXPECT_EQ(mapped.reachable_bytes, 777u);
+  EXPECT_EQ(mapped.unreachable_blocks, 0u);
   EXPECT_GE(cap.exit->unreachable_bytes(), 1000u);
 }
 
@@ -231,6 +177,28 @@ TEST(Preload, SymbolizesTheAllocatingFunctionWithFileAndLine) {
     EXPECT_EQ(f.function.find("operator new"), std::string::npos);
     EXPECT_NE(f.function, "malloc");
     EXPECT_EQ(f.module.find("libvigil_preload"), std::string::npos);
+  }
+}
+
+// Through code built without frame pointers, while rbp holds garbage: by
+// its unwind tables (the default walk) and by libunwind.
+TEST(Preload, WalksThroughCodeWithoutFramePointers) {
+  for (const auto unwind : {vp::UnwindMethod::FramePointer, vp::UnwindMethod::Libunwind}) {
+    vp::RunOptions options;
+    options.unwind = unwind;
+    const TargetRun run = run_target("nofp", {"no-frame-pointers"}, options);
+    ASSERT_TRUE(run.result.ok()) << run.result.describe();
+    const auto ids = sites_of(run.capture, "allocate_behind_nofp");
+    ASSERT_EQ(ids.size(), 1u);
+    vp::Symbolizer sym(run.capture.modules);
+    const auto frames = sym.symbolize_stack(run.capture.site(ids[0])->frames);
+    std::vector<std::string> names;
+    for (const auto& f : frames) names.push_back(f.function);
+    ASSERT_GE(names.size(), 5u);
+    EXPECT_EQ(names[1], "nofp_inner");
+    EXPECT_EQ(names[2], "nofp_outer");
+    EXPECT_NE(names[3].find("run_no_frame_pointers"), std::string::npos) << names[3];
+    EXPECT_EQ(names[4], "main");
   }
 }
 

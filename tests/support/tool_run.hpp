@@ -69,9 +69,11 @@ inline std::string read_text_file(const std::filesystem::path& p) {
 
 // Runs `binary args...` with stdin from /dev/null, in a process group of its
 // own (a time-out kills whatever it started too); the captured output goes
-// through files in `scratch` (stdout.txt, stderr.txt).
+// through files in `scratch` (stdout.txt, stderr.txt). `cwd`: the working
+// folder when not empty; `extra_env`: "NAME=value" added to the environment.
 inline ToolRun run_tool(const std::string& binary, const std::vector<std::string>& args,
-                        const ScratchDir& scratch, std::chrono::seconds limit = std::chrono::seconds(120)) {
+                        const ScratchDir& scratch, std::chrono::seconds limit = std::chrono::seconds(120),
+                        const std::filesystem::path& cwd = {}, const std::vector<std::string>& extra_env = {}) {
   const std::string out_path = (scratch / "stdout.txt").string(), err_path = (scratch / "stderr.txt").string();
   std::vector<std::string> storage{binary};
   storage.insert(storage.end(), args.begin(), args.end());
@@ -88,8 +90,14 @@ inline ToolRun run_tool(const std::string& binary, const std::vector<std::string
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attributes, 0);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  std::vector<std::string> env_storage = extra_env;
+  for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  const int spawn_error = posix_spawn(&pid, binary.c_str(), &actions, &attributes, argv.data(), environ);
+  const int spawn_error = posix_spawn(&pid, binary.c_str(), &actions, &attributes, argv.data(), envp.data());
   posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0) throw std::runtime_error("cannot start " + binary);

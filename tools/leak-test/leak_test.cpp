@@ -8,7 +8,6 @@
 #include <exception>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -74,34 +73,6 @@ void check_output_path(const std::optional<fs::path>& path, const char* option) 
   }
 }
 
-// Counts the snapshots written so far, reading only what was appended.
-class SnapshotCounter {
- public:
-  explicit SnapshotCounter(fs::path dir) : dir_(std::move(dir)) {}
-  std::uint64_t count() {
-    if (file_.empty()) {
-      const auto files = profilers::list_captures(dir_);
-      if (files.empty()) return 0;
-      file_ = files.front().file;
-    }
-    std::ifstream in(file_, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(offset_));
-    std::string line;
-    while (std::getline(in, line)) {
-      if (in.eof()) break;  // a line still being written
-      offset_ += line.size() + 1;
-      if (line.rfind("end-snapshot", 0) == 0) ++snapshots_;
-    }
-    return snapshots_;
-  }
-
- private:
-  fs::path dir_;
-  fs::path file_;
-  std::uint64_t offset_ = 0;
-  std::uint64_t snapshots_ = 0;
-};
-
 struct Launch {
   profilers::RunResult result;
   std::exception_ptr error;
@@ -122,10 +93,10 @@ Launch launch(const std::vector<std::string>& argv, const profilers::RunOptions&
   });
   if (expected_cycles) {
     harness::ProgressBar bar("cycles", *expected_cycles);
-    SnapshotCounter counter(run_options.output_dir);
+    profilers::SnapshotProgress progress(run_options.output_dir);
     while (!done.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      bar.update(std::min(counter.count(), *expected_cycles));
+      bar.update(std::min(progress.completed(), *expected_cycles));
     }
     bar.finish();
   }

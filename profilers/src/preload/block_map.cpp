@@ -71,35 +71,46 @@ void BlockMap::insert(std::uintptr_t p, std::uint64_t size, const BlockInfo& inf
   s.lock.unlock();
 }
 
+bool BlockMap::remove_locked(Shard& s, std::uint64_t h, std::uintptr_t p, LiveBlock* out) {
+  if (s.capacity == 0) return false;
+  const std::uint32_t mask = s.capacity - 1;
+  std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
+  while (s.table[i].key != 0 && s.table[i].key != p) i = (i + 1) & mask;
+  if (s.table[i].key != p) return false;
+  *out = LiveBlock{p, s.table[i].size, s.table[i].info};
+  // Backward shift: pull later entries of the run into the hole unless
+  // their home lies cyclically in (hole, their slot].
+  for (std::uint32_t j = (i + 1) & mask; s.table[j].key != 0; j = (j + 1) & mask) {
+    const std::uint32_t k = home(s.table[j].key, s.capacity);
+    if (((j - k) & mask) >= ((j - i) & mask)) {
+      s.table[i] = s.table[j];
+      i = j;
+    }
+  }
+  s.table[i].key = 0;
+  if (sparse_) count_out(s, h);
+  s.live.store(s.live.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  return true;
+}
+
 bool BlockMap::remove(std::uintptr_t p, LiveBlock* out) {
   const std::uint64_t h = hash(p);
   Shard& s = shard_of(h);
   if (s.live.load(std::memory_order_relaxed) == 0) return false;
   s.lock.lock();
-  bool found = false;
-  if (s.capacity != 0) {
-    const std::uint32_t mask = s.capacity - 1;
-    std::uint32_t i = static_cast<std::uint32_t>(h) & mask;
-    while (s.table[i].key != 0 && s.table[i].key != p) i = (i + 1) & mask;
-    if (s.table[i].key == p) {
-      *out = LiveBlock{p, s.table[i].size, s.table[i].info};
-      // Backward shift: pull later entries of the run into the hole unless
-      // their home lies cyclically in (hole, their slot].
-      for (std::uint32_t j = (i + 1) & mask; s.table[j].key != 0; j = (j + 1) & mask) {
-        const std::uint32_t k = home(s.table[j].key, s.capacity);
-        if (((j - k) & mask) >= ((j - i) & mask)) {
-          s.table[i] = s.table[j];
-          i = j;
-        }
-      }
-      s.table[i].key = 0;
-      if (sparse_) count_out(s, h);
-      s.live.store(s.live.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-      found = true;
-    }
-  }
+  const bool found = remove_locked(s, h, p, out);
   s.lock.unlock();
   return found;
+}
+
+BlockMap::Removal BlockMap::try_remove(std::uintptr_t p, LiveBlock* out) {
+  const std::uint64_t h = hash(p);
+  Shard& s = shard_of(h);
+  if (s.live.load(std::memory_order_relaxed) == 0) return Removal::Absent;
+  if (!s.lock.try_lock()) return Removal::Busy;
+  const bool found = remove_locked(s, h, p, out);
+  s.lock.unlock();
+  return found ? Removal::Removed : Removal::Absent;
 }
 
 void BlockMap::lock_all() {

@@ -52,6 +52,10 @@ class BlockMap {
   }
   // Removes `p`; false when it is not tracked.
   bool remove(std::uintptr_t p, LiveBlock* out);
+  // remove() that never waits (a signal handler may have interrupted this
+  // very thread inside the shard's lock): Busy when the shard is locked.
+  enum class Removal { Removed, Absent, Busy };
+  Removal try_remove(std::uintptr_t p, LiveBlock* out);
 
   // For the exit scan: lock_all() stops every insert/remove until unlock_all().
   void lock_all();
@@ -93,6 +97,8 @@ class BlockMap {
   void count_in(Shard& s, std::uint64_t h);
   void count_out(Shard& s, std::uint64_t h);
   bool grow(Shard& s);
+  // remove() with the shard's lock held.
+  bool remove_locked(Shard& s, std::uint64_t h, std::uintptr_t p, LiveBlock* out);
   bool in_first_tables(const Entry* table) const {
     return table >= first_tables_ && table < first_tables_ + std::size_t{kShards} * first_capacity_;
   }

@@ -72,8 +72,13 @@ void CaptureWriter::abandon() {
   len_ = 0;
 }
 
-CaptureWriter& CaptureWriter::text(const char* s) {
-  for (; *s; ++s) ch(*s);
+void CaptureWriter::forget() {
+  fd_ = -1;
+  len_ = 0;
+}
+
+CaptureWriter& CaptureWriter::text(std::string_view s) {
+  for (const char c : s) ch(c);
   return *this;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
-// Buffered writer of the capture file (format: vigil/profilers/capture.hpp).
-// Formats numbers itself: no stdio, no heap. Used under the snapshot lock.
+// The capture file's buffered sink (records: vigil/profilers/capture_format.hpp,
+// formatted through its RecordWriter). Formats numbers itself: no stdio, no
+// heap. Used under the snapshot lock.
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace vigil::preload {
 
@@ -16,8 +18,11 @@ class CaptureWriter {
   void close();
   // Forgets the file without writing (fork child: the fd is the parent's).
   void abandon();
+  // Forgets the file without closing it either: a child made by a raw clone
+  // may share its parent's file table.
+  void forget();
 
-  CaptureWriter& text(const char* s);
+  CaptureWriter& text(std::string_view s);
   CaptureWriter& dec(std::uint64_t v);
   CaptureWriter& hex(std::uint64_t v);
   CaptureWriter& ch(char c);

@@ -2,16 +2,18 @@
 // __libc_* functions (no dlsym bootstrap, so nothing can recurse before the
 // tracker is up) and reports to the tracker with its own frame address, from
 // which the stack walk starts at the caller. operator new/delete are
-// interposed too: libstdc++ is built without frame pointers, and walking
-// through its operator new would lose the function that called new.
+// interposed too, so that a stack starts at the code that called new rather
+// than in libstdc++ (built without frame pointers: one more frame to cross
+// by its unwind tables).
 // malloc, free, new and delete keep their untracked path (sampled out, or a
 // block never tracked) to a few instructions and a tail call into glibc;
 // the tracked path is out of line so the fast one saves no registers.
+// Blocks keep glibc's layout, so the functions that only read the heap —
+// malloc_usable_size, malloc_trim, mallinfo2, malloc_info, mallopt — are
+// glibc's own, not interposed.
 
-#include <dlfcn.h>
 #include <errno.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -118,9 +120,6 @@ __attribute__((always_inline)) inline void* new_block(size_t size, size_t alignm
   return new_block_slow<Throw>(size, alignment, skip, frame);
 }
 
-using UsableSize = size_t (*)(void*);
-std::atomic<UsableSize> g_usable_size{nullptr};
-
 }  // namespace
 }  // namespace vigil::preload
 
@@ -177,18 +176,6 @@ VIGIL_EXPORT void* pvalloc(size_t size) {
   void* p = __libc_pvalloc(size);
   on_allocated(p, size, VIGIL_FRAME);
   return p;
-}
-
-// Blocks keep glibc's layout, so glibc's answer is the right one; it is
-// looked up lazily (dlsym may allocate, which is fine here).
-VIGIL_EXPORT size_t malloc_usable_size(void* p) {
-  UsableSize fn = g_usable_size.load(std::memory_order_acquire);
-  if (!fn) {
-    fn = reinterpret_cast<UsableSize>(::dlsym(RTLD_NEXT, "malloc_usable_size"));
-    if (!fn) return 0;
-    g_usable_size.store(fn, std::memory_order_release);
-  }
-  return fn(p);
 }
 
 VIGIL_EXPORT void vigil_preload_cycle(void) { cycle_snapshot(); }

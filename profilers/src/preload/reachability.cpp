@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "runtime.hpp"
 #include "thread_registry.hpp"
@@ -13,6 +14,10 @@ namespace vigil::preload {
 namespace {
 
 constexpr std::size_t kMaxRanges = 1 << 16;
+constexpr std::size_t kMaxHoles = 1 << 16;
+// glibc serves requests from this size on (its initial mmap threshold) with
+// a mapping of their own; smaller blocks live in its heaps.
+constexpr std::uint64_t kOwnMappingSize = 128 * 1024;
 
 std::uintptr_t parse_hex(const char*& s, const char* end) {
   std::uintptr_t v = 0;
@@ -25,12 +30,43 @@ std::uintptr_t parse_hex(const char*& s, const char* end) {
   return v;
 }
 
-// Readable mappings from /proc/self/maps ("lo-hi perms ..."), in address order.
-std::size_t read_readable_mappings(AddressRange* out, std::size_t max, AddressRange* main_stack) {
+// One line of /proc/self/maps: "lo-hi perms offset dev inode   path".
+struct MapsLine {
+  AddressRange range;
+  bool readable, writable;
+  bool anonymous;  // no file, no special name: memory the program mapped itself
+  bool main_stack;
+};
+
+MapsLine parse_maps_line(const char* s, const char* e) {
+  MapsLine line{};
+  line.range.lo = parse_hex(s, e);
+  ++s;
+  line.range.hi = parse_hex(s, e);
+  ++s;
+  line.readable = s < e && s[0] == 'r';
+  line.writable = s + 1 < e && s[1] == 'w';
+  // Skip perms, offset and dev; then the inode; what follows is the path.
+  for (int field = 0; field < 3 && s < e; ++field) {
+    while (s < e && *s != ' ') ++s;
+    while (s < e && *s == ' ') ++s;
+  }
+  bool inode_zero = true;
+  for (; s < e && *s != ' '; ++s) inode_zero = inode_zero && *s == '0';
+  while (s < e && *s == ' ') ++s;
+  const std::size_t path_length = static_cast<std::size_t>(e - s);
+  line.main_stack = path_length == 7 && std::memcmp(s, "[stack]", 7) == 0;
+  line.anonymous = inode_zero && (path_length == 0 || (path_length > 6 && std::memcmp(s, "[anon:", 6) == 0));
+  return line;
+}
+
+// Readable mappings from /proc/self/maps, in address order, and among them
+// the writable ones the program mapped itself (anonymous); the main stack.
+void read_mappings(ScanRoots& r, AddressRange* main_stack) {
   const int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
+  if (fd < 0) return;
   static char buf[1 << 16];
-  std::size_t n = 0, have = 0;
+  std::size_t have = 0;
   for (;;) {
     const ssize_t got = ::read(fd, buf + have, sizeof buf - have);
     if (got <= 0) break;
@@ -38,16 +74,11 @@ std::size_t read_readable_mappings(AddressRange* out, std::size_t max, AddressRa
     std::size_t start = 0;
     for (std::size_t i = 0; i < have; ++i) {
       if (buf[i] != '\n') continue;
-      const char* s = buf + start;
-      const char* e = buf + i;
-      const std::uintptr_t lo = parse_hex(s, e);
-      ++s;
-      const std::uintptr_t hi = parse_hex(s, e);
-      ++s;
-      const bool readable = s < e && *s == 'r';
-      const bool is_stack = e - buf >= 7 && e[-7] == '[' && e[-6] == 's' && e[-1] == ']';
-      if (readable && n < max) out[n++] = AddressRange{lo, hi};
-      if (is_stack && main_stack) *main_stack = AddressRange{lo, hi};
+      const MapsLine line = parse_maps_line(buf + start, buf + i);
+      if (line.readable && r.readable_count < kMaxRanges) r.readable[r.readable_count++] = line.range;
+      if (line.readable && line.writable && line.anonymous && r.anonymous_count < kMaxRanges)
+        r.anonymous[r.anonymous_count++] = line.range;
+      if (line.main_stack) *main_stack = line.range;
       start = i + 1;
     }
     // Keep the incomplete last line for the next read.
@@ -56,7 +87,6 @@ std::size_t read_readable_mappings(AddressRange* out, std::size_t max, AddressRa
     if (have == sizeof buf) have = 0;  // a line longer than the buffer: drop it
   }
   ::close(fd);
-  return n;
 }
 
 struct PhdrContext {
@@ -147,15 +177,69 @@ void for_readable(const ScanRoots& r, AddressRange range, Scan&& scan) {
   }
 }
 
+// Memory the program mapped itself (an interpreter's object arenas, a
+// custom allocator's pages, the stacks of threads that never allocated) is
+// scanned as roots, as valgrind does, except what is not the program's own
+// data: glibc's heaps (a mapping that holds a block smaller than those glibc
+// maps one by one; the main heap, [heap], is not anonymous), those big
+// blocks themselves (scanned as blocks when reachable), the tracker's
+// tables, and the calling thread's stack, whose live part is scanned from
+// its own frame up.
+void scan_anonymous_memory(const ScanRoots& r, const LiveBlock* blocks, std::size_t count, std::uintptr_t sp,
+                           Marker& marker) {
+  // r.holes: first the tracker's mappings, then the holes of one mapping.
+  std::size_t tracker = tracker_mappings(r.holes, kMaxHoles / 2);
+  if (tracker > kMaxHoles / 2) tracker = kMaxHoles / 2;
+  AddressRange* const holes = r.holes + tracker;
+  const std::size_t capacity = kMaxHoles - tracker;
+  for (std::size_t m = 0; m < r.anonymous_count; ++m) {
+    const AddressRange mapping = r.anonymous[m];
+    std::size_t n = 0;
+    auto add_hole = [&](AddressRange hole) {
+      if (n < capacity && hole.hi > mapping.lo && hole.lo < mapping.hi) holes[n++] = hole;
+    };
+    for (std::size_t t = 0; t < tracker; ++t) add_hole(r.holes[t]);
+    std::size_t i = 0, end = count;  // the first block at or above the mapping
+    while (i < end) {
+      const std::size_t mid = (i + end) / 2;
+      if (blocks[mid].address < mapping.lo) i = mid + 1;
+      else end = mid;
+    }
+    bool heap = false;
+    for (; i < count && blocks[i].address < mapping.hi && !heap; ++i) {
+      heap = blocks[i].size < kOwnMappingSize;
+      add_hole(AddressRange{blocks[i].address, blocks[i].address + blocks[i].size});
+    }
+    if (heap) continue;
+    if (sp >= mapping.lo && sp < mapping.hi) add_hole(AddressRange{mapping.lo, r.self_stack_hi});
+    std::sort(holes, holes + n, [](const AddressRange& a, const AddressRange& b) { return a.lo < b.lo; });
+    std::uintptr_t at = mapping.lo;
+    auto scan_up_to = [&](std::uintptr_t hi) {
+      if (hi <= at) return;
+      for_readable(r, AddressRange{at, hi}, [&](std::uintptr_t lo, std::uintptr_t up) {
+        marker.scan(lo, up);
+        marker.drain();
+      });
+    };
+    for (std::size_t h = 0; h < n; ++h) {
+      scan_up_to(std::min(holes[h].lo, mapping.hi));
+      at = std::max(at, holes[h].hi);
+    }
+    scan_up_to(mapping.hi);
+  }
+}
+
 }  // namespace
 
 bool gather_roots(ScanRoots& r) {
   r.capacity = kMaxRanges;
   r.readable = static_cast<AddressRange*>(map_memory(sizeof(AddressRange) * kMaxRanges));
   r.roots = static_cast<AddressRange*>(map_memory(sizeof(AddressRange) * kMaxRanges));
-  if (!r.readable || !r.roots) return false;
+  r.anonymous = static_cast<AddressRange*>(map_memory(sizeof(AddressRange) * kMaxRanges));
+  r.holes = static_cast<AddressRange*>(map_memory(sizeof(AddressRange) * kMaxHoles));
+  if (!r.readable || !r.roots || !r.anonymous || !r.holes) return false;
   AddressRange main_stack{0, 0};
-  r.readable_count = read_readable_mappings(r.readable, kMaxRanges, &main_stack);
+  read_mappings(r, &main_stack);
   PhdrContext ctx{&r, reinterpret_cast<std::uintptr_t>(&gather_roots)};
   ::dl_iterate_phdr(add_module_roots, &ctx);
   // The calling thread's stack is added by mark_reachable, from its own
@@ -180,6 +264,8 @@ bool gather_roots(ScanRoots& r) {
 void release_roots(ScanRoots& r) {
   unmap_memory(r.readable, sizeof(AddressRange) * kMaxRanges);
   unmap_memory(r.roots, sizeof(AddressRange) * kMaxRanges);
+  unmap_memory(r.anonymous, sizeof(AddressRange) * kMaxRanges);
+  unmap_memory(r.holes, sizeof(AddressRange) * kMaxHoles);
   r = ScanRoots{};
 }
 
@@ -203,6 +289,7 @@ __attribute__((noinline)) void mark_reachable(const ScanRoots& roots, LiveBlock*
       marker.drain();
     });
   }
+  scan_anonymous_memory(roots, blocks, count, sp, marker);
   unmap_memory(work, sizeof(std::uint32_t) * (count + 1));
 }
 

@@ -9,10 +9,15 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "poisson_sampler.hpp"
+#include "spin_lock.hpp"
+#include "stack_walk.hpp"
+
 namespace vigil::preload {
 
 // Nothing is tracked before the constructor enabled tracking (or without
-// VIGIL_OUTPUT), in a fork child, or after the exit report was written.
+// VIGIL_OUTPUT), in a child that did not exec, or after the exit report was
+// written.
 enum class State : int { Off, Enabled, Exiting, Finished };
 
 struct Config {
@@ -32,12 +37,18 @@ inline constexpr unsigned kSharedStripe = 0;
 
 struct ThreadState {
   bool initialized;
-  bool in_tracker;        // re-entrancy guard: our own allocations are not tracked
-  bool sampler_ready;
+  // Re-entrancy guard: set while the tracker works on this thread. What
+  // runs meanwhile on it — the tracker's own allocations, or a signal
+  // handler's — is not tracked, and never waits for the tracker's locks.
+  bool in_tracker;
   unsigned stripe;
+  // The timer looks at the clock every `clock_period` tracked allocations,
+  // a period that adapts to the thread's allocation rate (tracker.cpp).
+  unsigned until_clock_check, clock_period;
+  std::uint64_t last_clock_look_ns;
   std::uintptr_t stack_lo, stack_hi;
-  std::int64_t bytes_until_sample;
-  std::uint64_t rng;
+  PoissonSampler sampler;
+  StepMemo steps;
 };
 
 extern Config g_config;
@@ -57,6 +68,13 @@ void release_stripe(ThreadState& t);
 // mmap'ed zeroed memory for the tracker's own tables (never the heap).
 void* map_memory(std::size_t bytes);
 void unmap_memory(void* p, std::size_t bytes);
+// The mappings map_memory made and unmap_memory did not undo (up to `max`
+// of them; how many there are): the exit scan must not take the tracker's
+// tables, which hold every block's address, for the program's memory.
+struct MappedRange {
+  std::uintptr_t lo, hi;
+};
+std::size_t tracker_mappings(MappedRange* out, std::size_t max);
 
 pid_t current_tid();
 
@@ -70,16 +88,6 @@ class TrackerScope {
 
  private:
   bool was_;
-};
-
-// Test-and-test-and-set lock; holders never allocate or block.
-class SpinLock {
- public:
-  void lock();
-  void unlock() { flag_.store(0, std::memory_order_release); }
-
- private:
-  std::atomic<std::uint32_t> flag_{0};
 };
 
 }  // namespace vigil::preload

@@ -21,6 +21,8 @@ struct SiteTotals {
 
 class SiteTable {
  public:
+  static constexpr std::uint32_t kMaxSites = 1u << 17;
+
   // Maps the tables (lazily backed); false when memory is not available.
   bool init(unsigned max_depth);
 
@@ -90,7 +92,6 @@ class SiteTable {
   }
 
   static constexpr std::uint32_t kSlots = 1u << 18;
-  static constexpr std::uint32_t kMaxSites = 1u << 17;
   Slot* slots_ = nullptr;
   char* records_ = nullptr;
   std::size_t stride_ = 0;

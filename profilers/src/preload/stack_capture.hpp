@@ -1,9 +1,7 @@
 #pragma once
-// Stack capture on the allocation path. Fast path: walk the frame-pointer
-// chain from the interposed entry point's frame, checking every frame lies
-// on the thread's stack, above the previous one. When the chain breaks at
-// once (a caller without frame pointers clobbered rbp), or when
-// VIGIL_UNWIND=libunwind, libunwind's unw_backtrace is used instead.
+// Stack capture on the allocation path: the stack walk of stack_walk.hpp
+// (frame pointers where a module keeps them, its unwind tables elsewhere),
+// or with VIGIL_UNWIND=libunwind libunwind's unw_backtrace for every frame.
 
 #include <cstdint>
 
@@ -13,7 +11,7 @@ namespace vigil::preload {
 
 // Return addresses, innermost first, starting with the caller of the entry
 // point whose frame is `entry_frame` (its __builtin_frame_address(0)).
-unsigned capture_stack(void* entry_frame, std::uintptr_t* out, unsigned max, const ThreadState& t);
+unsigned capture_stack(void* entry_frame, std::uintptr_t* out, unsigned max, ThreadState& t);
 
 inline std::uint64_t hash_stack(const std::uintptr_t* frames, unsigned n) {
   std::uint64_t h = 0xcbf29ce484222325ULL ^ n;

@@ -1,6 +1,8 @@
 #pragma once
-// The tracker's hot path (called by the interposed entry points) and its
-// snapshots. See vigil/profilers/capture.hpp for what is written.
+// The tracker's hot path, called by the interposed entry points: the
+// sampling decision, recording an allocation (stack, site, live block),
+// forgetting a freed block; and the snapshots a program asks for
+// (vigil_cycle) or the timer takes.
 
 #include <cstddef>
 #include <cstdint>
@@ -10,33 +12,28 @@
 
 namespace vigil::preload {
 
-// Slow part of tracking an allocation: capture, intern, count, remember.
-void record_allocation(void* p, std::size_t size, std::uint64_t bytes, std::uint64_t blocks, void* entry_frame);
-// Draws the next sampling distance and returns the weight of this sample.
-void sample_weights(ThreadState& t, std::size_t size, std::uint64_t* bytes, std::uint64_t* blocks);
+// Slow part of tracking an allocation: capture, intern, count, remember;
+// and, when due, a timer snapshot.
+void record_allocation(void* p, std::size_t size, PoissonSampler::Weight weight, void* entry_frame);
+// The weight of an allocation the sampler did not skip, in sampling mode.
+PoissonSampler::Weight sample_weight(ThreadState& t, std::size_t size);
 
 // The sampling decision, taken before allocating: true when this
 // allocation of `size` bytes is not sampled (most calls in sampling mode:
-// one thread-local subtraction and a branch). Only the sampler refills the
-// countdown, so in exact mode (and before tracking starts) it stays at or
-// below zero and every call goes on to on_allocated. The subtraction wraps
-// (unsigned) rather than overflow: that takes 2^63 bytes.
-// Allocations it skips are never tracked.
-__attribute__((always_inline)) inline bool sampler_skips(std::size_t size) {
-  ThreadState& t = t_thread;
-  t.bytes_until_sample = static_cast<std::int64_t>(static_cast<std::uint64_t>(t.bytes_until_sample) - size);
-  return t.bytes_until_sample > 0;
-}
+// one thread-local subtraction and a branch). In exact mode, and before
+// tracking starts, it is always false and every call goes on to
+// on_allocated. Allocations it skips are never tracked.
+__attribute__((always_inline)) inline bool sampler_skips(std::size_t size) { return t_thread.sampler.skips(size); }
 
 // Called right after a successful allocation of `size` bytes at `p` that
 // sampler_skips() did not skip.
 __attribute__((always_inline)) inline void on_allocated(void* p, std::size_t size, void* entry_frame) {
   if (p == nullptr || g_state.load(std::memory_order_relaxed) != State::Enabled) return;
   ThreadState& t = t_thread;
-  if (t.in_tracker) return;  // our own allocations (a due sample waits for the next call)
-  std::uint64_t bytes = size, blocks = 1;
-  if (g_config.sample_bytes != 0) sample_weights(t, size, &bytes, &blocks);
-  record_allocation(p, size, bytes, blocks, entry_frame);
+  if (t.in_tracker) return;  // our own allocations, or a signal handler's inside the tracker
+  PoissonSampler::Weight weight{size, 1};
+  if (g_config.sample_bytes != 0) weight = sample_weight(t, size);
+  record_allocation(p, size, weight, entry_frame);
 }
 
 // Called right before `p` is given back to the allocator when
@@ -56,5 +53,12 @@ void on_restored(const LiveBlock& block);
 
 // Snapshot on vigil_cycle() (exported by the preload under two names).
 void cycle_snapshot();
+
+// Timer snapshots are due every interval from `now_ns` on.
+void start_timer(std::uint64_t now_ns);
+
+// In a child that got a copy of the tracked process's memory: stops
+// tracking there for good, touching none of the tables.
+void leave_child_untracked();
 
 }  // namespace vigil::preload

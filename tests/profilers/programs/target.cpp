@@ -3,6 +3,7 @@
 // check the counts and the names. Usage: vigil_profilers_target MODE [ARG].
 #include <dlfcn.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 #include <vector>
 
 #include "vigil/cycle.h"
+
+extern "C" int nofp_outer(void (*callback)(void*), void* arg);  // vigil_profilers_nofp
 
 namespace {
 
@@ -181,11 +184,28 @@ NOINLINE void keep_chained() {
   g_keep[11] = a;
 }
 
+// Held only from memory the program mapped itself, as an interpreter's
+// object arenas hold its objects' buffers.
+NOINLINE void keep_in_mapped_memory() {
+  void* region = mmap(nullptr, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED) std::abort();
+  static_cast<void**>(region)[1000] = std::malloc(777);
+}
+
 int run_leaks() {
   leak_unreachable();
   keep_reachable();
   keep_chained();
+  keep_in_mapped_memory();
   scrub_stack();
+  return 0;
+}
+
+// --- no-frame-pointers: an allocation whose stack crosses code built
+// without frame pointers, called while rbp holds garbage.
+NOINLINE void allocate_behind_nofp(void*) { g_keep[12] = std::malloc(4242); }
+NOINLINE int run_no_frame_pointers() {
+  nofp_outer(allocate_behind_nofp, nullptr);
   return 0;
 }
 
@@ -222,6 +242,7 @@ int main(int argc, char** argv) {
   if (mode == "dlopen") return run_dlopen(arg);
   if (mode == "families") return run_families();
   if (mode == "leaks") return run_leaks();
+  if (mode == "no-frame-pointers") return run_no_frame_pointers();
   if (mode == "cycles") return run_cycles(std::atoi(arg));
   if (mode == "timer") return run_timer(std::atoi(arg));
   if (mode == "exit3") return 3;

@@ -2,32 +2,12 @@
 // What the preload library (libvigil_preload.so) records for one process, and
 // the reader that turns it back into a C++ model after the run.
 //
-// On disk: the preload writes one text file per tracked process into the
+// On disk: the preload writes one capture file per tracked process into the
 // output folder (env VIGIL_OUTPUT), named `vigil-<pid>.capture`; when a
 // tracked process exec()s a program that is tracked again, the new image
 // writes `vigil-<pid>.<n>.capture` (n = 1, 2, ...) so that nothing is
-// overwritten. A fork child is not tracked (it writes nothing). Lines:
-//   vigil-capture 1
-//   process <pid> <ppid> <sample_bytes> <stack_depth> <exe path>
-//   site <id> <n> <hex return address>...            (before first use)
-//   snapshot <index> <time_ns> <trigger> <threads> <live_bytes> <live_blocks>
-//            <total_bytes> <total_blocks>              (one line)
-//   s <site> <live_bytes> <live_blocks> <total_bytes> <total_blocks>
-//   end-snapshot
-//   module <hex load bias> <path>                      (module map)
-//   range <hex start> <hex end> <perms rwx>             (PT_LOAD of the module above)
-//   exit <scanned 0|1>
-//   x <site> <unreachable_bytes> <unreachable_blocks> <reachable_bytes> <reachable_blocks>
-//   end-exit
-// A snapshot is written at each vigil_cycle() call, on the timer (env
-// VIGIL_INTERVAL_MS, default 100, 0 = off) as long as the program never
-// called vigil_cycle(), and once at exit (trigger "exit"). The module map is
-// written with every snapshot (dlopen'ed libraries appear once loaded);
-// the reader keeps the latest map that contains an address.
-// Sampling mode (env VIGIL_SAMPLE_BYTES > 0): byte counts and block counts
-// are estimates (each sampled allocation is weighted as tcmalloc does), and
-// the exit record is not scanned (scanned 0: all live memory is reported as
-// still reachable).
+// overwritten. Children that do not exec (fork, or a raw clone) are not
+// tracked and write nothing. The records: capture_format.hpp.
 
 #include <sys/types.h>
 
@@ -39,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "vigil/profilers/capture_format.hpp"
+
 namespace vigil::profilers {
 
 // Raised for a missing, unreadable or malformed capture; what() is one line.
@@ -47,21 +29,11 @@ class CaptureError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-using SiteId = std::uint32_t;
-
 // An allocation site: the stack of raw return addresses (innermost first,
 // the caller of malloc/operator new first; tracker frames already skipped).
 struct Site {
   SiteId id = 0;
   std::vector<std::uint64_t> frames;
-};
-
-struct SiteCounters {
-  SiteId site = 0;
-  std::uint64_t live_bytes = 0;
-  std::uint64_t live_blocks = 0;
-  std::uint64_t total_bytes = 0;   // allocated since process start
-  std::uint64_t total_blocks = 0;
 };
 
 enum class SnapshotTrigger { Cycle, Timer, Exit };
@@ -89,12 +61,6 @@ struct Module {
   };
   std::vector<Range> ranges;
   bool contains(std::uint64_t address) const;
-};
-
-struct ExitSite {
-  SiteId site = 0;
-  std::uint64_t unreachable_bytes = 0, unreachable_blocks = 0;
-  std::uint64_t reachable_bytes = 0, reachable_blocks = 0;
 };
 
 // Unfreed memory at exit, classified by the conservative reachability scan.
@@ -142,5 +108,20 @@ Capture read_capture_file(const std::filesystem::path& file);
 Capture read_capture(const std::filesystem::path& dir, std::optional<pid_t> pid = std::nullopt);
 
 std::string to_string(SnapshotTrigger t);
+
+// Follows the capture of a process while it runs: how many snapshots it
+// has completed so far, reading only what was appended since the last call
+// (a line still being written waits for the next).
+class SnapshotProgress {
+ public:
+  explicit SnapshotProgress(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  std::uint64_t completed();
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path file_;  // the first capture in dir_, once there is one
+  std::uint64_t offset_ = 0;
+  std::uint64_t snapshots_ = 0;
+};
 
 }  // namespace vigil::profilers

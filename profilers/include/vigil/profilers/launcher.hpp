@@ -14,8 +14,11 @@
 //                       vigil_cycle(); 0 = no timer; default 100
 //   VIGIL_SAMPLE_BYTES  0 = exact (every allocation); N > 0 = Poisson sampling
 //                       with a mean of N bytes between samples
-//   VIGIL_UNWIND        "fp" (frame pointers, libunwind when the chain is
-//                       broken at once; default) or "libunwind" (always)
+//   VIGIL_UNWIND        "fp" (default: frame pointers in modules whose code
+//                       keeps them, their unwind tables elsewhere) or
+//                       "libunwind" (libunwind's unw_backtrace for every frame);
+//                       taken from the launcher's own environment unless
+//                       RunOptions::unwind says
 // An existing LD_PRELOAD is kept after ours.
 
 #include <sys/types.h>
@@ -42,11 +45,13 @@ struct RunOptions {
   unsigned stack_depth = 32;
   std::chrono::milliseconds interval{100};      // 0 = no timer snapshots
   std::uint64_t sample_bytes = 0;               // 0 = exact mode
-  UnwindMethod unwind = UnwindMethod::FramePointer;
+  std::optional<UnwindMethod> unwind;           // unset: $VIGIL_UNWIND, else FramePointer
   std::optional<std::filesystem::path> preload_library;
   // Stdout/stderr of the target are inherited unless redirected to these files.
   std::optional<std::filesystem::path> stdout_file;
   std::optional<std::filesystem::path> stderr_file;
+  // The target is killed (SIGKILL) when it runs longer; unset: no limit.
+  std::optional<std::chrono::milliseconds> time_limit;
 };
 
 struct RunResult {
@@ -54,9 +59,11 @@ struct RunResult {
   bool exited = false;           // exited normally (exit code in exit_code)
   int exit_code = 0;
   int signal = 0;                // killing signal when !exited
+  bool timed_out = false;        // killed after RunOptions::time_limit
   std::chrono::nanoseconds wall{0};
   bool ok() const { return exited && exit_code == 0; }
-  // "exit code 3", "killed by signal 11 (Segmentation fault)", "exit code 0".
+  // "exit code 3", "killed by signal 11 (Segmentation fault)", "exit code 0",
+  // "killed: over the time limit".
   std::string describe() const;
 };
 
@@ -70,7 +77,8 @@ std::filesystem::path find_preload_library(const std::optional<std::filesystem::
 RunResult run_with_preload(const std::vector<std::string>& argv, const RunOptions& options);
 
 // The environment assignments ("NAME=value") the target receives for `options`
-// (without LD_PRELOAD); used by run_with_preload and by tests.
+// (without LD_PRELOAD); used by run_with_preload and by tests. Throws
+// LaunchError when $VIGIL_UNWIND names no method.
 std::vector<std::string> preload_environment(const RunOptions& options);
 
 }  // namespace vigil::profilers

@@ -25,21 +25,12 @@ struct SiteSeries {
   std::vector<double> live_blocks;
 };
 
-// What the exit scan found unfreed at one site.
-struct SiteExit {
-  std::uint64_t site = 0;
-  double unreachable_bytes = 0;
-  double unreachable_blocks = 0;
-  double reachable_bytes = 0;
-  double reachable_blocks = 0;
-};
-
 struct LeakSeries {
   std::vector<double> total_live_bytes;   // one per snapshot
   std::vector<double> total_live_blocks;
   std::vector<double> threads;
   std::vector<SiteSeries> sites;
-  std::optional<std::vector<SiteExit>> exit;  // absent when the target never exited cleanly
+  std::optional<std::vector<ExitSite>> exit;  // absent when the target never exited cleanly
 };
 
 // A site judged to leak (or that the run was too short to judge).
