@@ -42,7 +42,9 @@ class VigilLoad : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 2) << shown << "\n" << r.out << r.err;
     EXPECT_EQ(r.stderr_lines(), 1) << shown << "\n" << r.err;
     EXPECT_EQ(r.err.rfind("vigil-load: ", 0), 0u) << r.err;
-    if (!fragment.empty()) EXPECT_NE(r.err.find(fragment), std::string::npos) << shown << "\n" << r.err;
+    if (!fragment.empty()) {
+      EXPECT_NE(r.err.find(fragment), std::string::npos) << shown << "\n" << r.err;
+    }
     EXPECT_FALSE(fs::exists(json)) << shown;
     EXPECT_EQ(r.out, "") << shown;
   }
