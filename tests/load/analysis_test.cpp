@@ -118,6 +118,14 @@ TEST(Analysis, StarvedServerIsTheMachineNotADegradation) {
   EXPECT_FALSE(a.failed());
 }
 
+TEST(Analysis, BusyMachineIsSaidOnceAsAWarning) {
+  const RunRecord run = make_run(20, [](std::size_t) { return Shape{10'000, 1e6, 50e6, 0.6, 0.4}; });
+  const Analysis a = analyze(run, options());
+  ASSERT_EQ(count(a, "machine-busy"), 1);
+  EXPECT_NE(a.findings.front().message.find("0.40 cores"), std::string::npos) << a.findings.front().message;
+  EXPECT_FALSE(a.failed());
+}
+
 TEST(Analysis, RssGrowingPerRequestIsFlagged) {
   // 40 bytes per request at 10k req/s: 400 KB/s.
   const RunRecord run = make_run(20, [](std::size_t i) {

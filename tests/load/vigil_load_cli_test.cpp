@@ -90,6 +90,7 @@ TEST_F(VigilLoad, EveryNumericOptionHasARange) {
       {"--max-rss-per-mreq", {"-1", "1e30", "x", "inf"}},
       {"--pid", {"-1", "0", "99999999999", "x"}},
       {"--startup-timeout", {"-1s", "0", "100h", "x"}},
+      {"--start-at", {"-1", "0", "1", "1e20", "x", "nan"}},
   };
   for (const auto& [option, values] : cases) {
     for (const auto& value : values) expect_bad_input({kNowhere, option, value, "-d", "1s"}, "");

@@ -38,7 +38,7 @@ void on_interrupt(int) { g_interrupted.store(true); }
 // Options taken as text and parsed here, for one kind of message and range
 // checks CLI11 cannot make (units, percentages, non-finite numbers).
 struct TextOptions {
-  std::string duration, window_seconds, warmup, timeout, startup_timeout, rate;
+  std::string duration, window_seconds, warmup, timeout, startup_timeout, rate, start_at;
   std::string max_degradation = "5%", max_p99_rise = "25%", max_error_rate = "0.1%";
   std::string max_rss_per_mreq = "1048576";
   std::vector<std::string> slos;
@@ -81,6 +81,12 @@ std::string apply_text_options(const TextOptions& t, load::LoadOptions& o) {
     auto rate = load::parse_number(t.rate, 0.001, 1e8);
     if (auto* reason = std::get_if<std::string>(&rate)) return "--rate: " + *reason;
     o.rate = std::get<double>(rate);
+  }
+  if (!t.start_at.empty()) {
+    // Unix time in seconds; whether it is in the near future is checked at the start.
+    auto at = load::parse_number(t.start_at, 1, 1e11);
+    if (auto* reason = std::get_if<std::string>(&at)) return "--start-at: " + *reason;
+    o.start_at_unix_ns = static_cast<std::int64_t>(std::get<double>(at) * 1e9);
   }
   auto rss = load::parse_number(t.max_rss_per_mreq, 0, 1e15);
   if (auto* reason = std::get_if<std::string>(&rss)) return "--max-rss-per-mreq: " + *reason;
@@ -164,6 +170,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{2}, std::int64_t{10000}));
   app.add_option("--window-seconds", text.window_seconds, "window length instead of --windows, e.g. 2 or 500ms");
   app.add_option("--warmup", text.warmup, "left out of every judgement (default: a tenth of the run)");
+  app.add_option("--start-at", text.start_at,
+                 "start at this Unix time (seconds) instead of now: generators on several machines share windows");
   app.add_option("--max-degradation", text.max_degradation, "throughput drop that fails, when the trend confirms it")
       ->capture_default_str();
   app.add_option("--max-p99-rise", text.max_p99_rise, "p99 rise that fails, when the trend confirms it")

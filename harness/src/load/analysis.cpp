@@ -59,8 +59,9 @@ void judge_speed(const RunRecord& run, const JudgeOptions& o, Analysis& a) {
   // Starved, not slower: the server spent no more CPU per request, and it
   // or the generator waited longer for a CPU.
   if (a.server_cpu_per_request && a.server_cpu_per_request->change_pct < o.max_degradation * 100 / 2) {
-    const double server_wait = a.server_waiting ? a.server_waiting->last - a.server_waiting->first : 0;
-    const double generator_wait = a.generator_waiting ? a.generator_waiting->last - a.generator_waiting->first : 0;
+    const double server_wait = a.server_wait_trend ? a.server_wait_trend->last - a.server_wait_trend->first : 0;
+    const double generator_wait =
+        a.generator_wait_trend ? a.generator_wait_trend->last - a.generator_wait_trend->first : 0;
     if (server_wait > kWaitRise || generator_wait > kWaitRise) {
       a.findings.push_back(finding(
           "machine-busy", rp::Severity::Warning,
@@ -125,6 +126,27 @@ void judge_generator(const RunRecord& run, const JudgeOptions& o, Analysis& a) {
                       ms(lag))));
     }
   }
+}
+
+// Figures taken while the server or the generator waited long for a CPU are
+// the machine's as much as the server's: said once, as a warning.
+void judge_machine(const JudgeOptions& o, Analysis& a) {
+  for (const auto& f : a.findings) {
+    if (f.kind == "machine-busy") return;
+  }
+  const bool server = a.server_waiting_cores > o.busy_machine_wait;
+  const bool generator = a.generator_waiting > o.busy_machine_wait;
+  if (!server && !generator) return;
+  std::string who = server ? fmt::format("the server waited for a CPU {:.2f} cores' worth of the time",
+                                         a.server_waiting_cores)
+                           : std::string();
+  if (generator) {
+    who += fmt::format("{}the generator {:.0f}% of the time", server ? " and " : "", a.generator_waiting * 100);
+  }
+  a.findings.push_back(finding("machine-busy", rp::Severity::Warning,
+                               fmt::format("{}: other work shares this machine, so the figures are its as much "
+                                           "as the server's",
+                                           who)));
 }
 
 void judge_errors(const JudgeOptions& o, Analysis& a) {
@@ -225,9 +247,15 @@ Analysis analyze(const RunRecord& run, const JudgeOptions& o) {
   });
   if (all_finite(cpu_per_request)) a.server_cpu_per_request = trend_of(cpu_per_request);
   const auto server_waiting = per_window(run, a, [](const Window& w) { return w.server.run_queue_cores; });
-  if (all_finite(server_waiting)) a.server_waiting = trend_of(server_waiting);
+  if (all_finite(server_waiting)) {
+    a.server_wait_trend = trend_of(server_waiting);
+    a.server_waiting_cores = rp::median(server_waiting);
+  }
   const auto generator_waiting = per_window(run, a, [](const Window& w) { return w.generator_waiting; });
-  if (all_finite(generator_waiting)) a.generator_waiting = trend_of(generator_waiting);
+  if (all_finite(generator_waiting)) {
+    a.generator_wait_trend = trend_of(generator_waiting);
+    a.generator_waiting = rp::median(generator_waiting);
+  }
   const auto busy = per_window(run, a, [](const Window& w) { return w.generator_busy; });
   if (all_finite(busy)) a.generator_busy = rp::median(busy);
 
@@ -242,6 +270,7 @@ Analysis analyze(const RunRecord& run, const JudgeOptions& o) {
   }
   judge_errors(o, a);
   judge_generator(run, o, a);
+  judge_machine(o, a);
   judge_slos(run, o, a);
   return a;
 }

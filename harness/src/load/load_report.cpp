@@ -94,6 +94,12 @@ void add_metrics(rp::Report& r, const RunRecord& run, const Analysis& a) {
   r.set_metric("load.p99_rise_pct", a.p99_rise_pct(), "%", Better::Lower);
   r.set_metric("load.p99_trend_z", a.p99.z, "z", Better::None);
   r.set_metric("load.generator_busy_pct", a.generator_busy * 100, "%", Better::None);
+  if (std::isfinite(a.generator_waiting)) {
+    r.set_metric("load.generator_waiting_pct", a.generator_waiting * 100, "%", Better::None);
+  }
+  if (std::isfinite(a.server_waiting_cores)) {
+    r.set_metric("load.server_run_queue_cores", a.server_waiting_cores, "cores", Better::None);
+  }
   if (run.constant_rate) {
     r.set_metric("load.uncorrected_latency_p99_ms", to_ms(o.uncorrected.percentile(99)), "ms", Better::None);
     r.set_metric("load.send_lag_p99_ms", to_ms(o.send_lag.percentile(99)), "ms", Better::Lower);

@@ -214,6 +214,11 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   if (o.pid > 0 && starting) throw std::invalid_argument("--pid samples a server you started; not with --spawn*");
   if (!o.defects.empty() && !o.spawn_server) throw std::invalid_argument("--defect needs --spawn-server");
   const Plan plan = plan_windows(o);
+  if (o.start_at_unix_ns > 0) {
+    const Nanos ahead = o.start_at_unix_ns - unix_now_ns();
+    if (ahead < 0) throw std::invalid_argument("--start-at is in the past");
+    if (ahead > 24 * 3600 * kSecond) throw std::invalid_argument("--start-at is more than a day ahead");
+  }
 
   // Checked before anything starts: bad input must not start a server.
   GeneratorConfig g{Target{}, RequestMix({RequestLine{"GET", "/", 1}}, {}), o.connections, o.threads, o.pipeline,
@@ -247,8 +252,11 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   run.constant_rate = o.rate > 0;
   if (sampled > 0) run.server_identity = fmt::format("{} pid {}", hostname(), sampled);
 
-  const Nanos start = monotonic_now() + kStartDelay;
-  run.start_unix_ns = unix_now_ns() + kStartDelay;
+  // Generators on several machines given one --start-at share one window grid.
+  Nanos delay = kStartDelay;
+  if (o.start_at_unix_ns > 0) delay = std::max(kStartDelay, o.start_at_unix_ns - unix_now_ns());
+  const Nanos start = monotonic_now() + delay;
+  run.start_unix_ns = unix_now_ns() + delay;
   WindowStore store(start, plan.window_ns);
   const auto gen_threads = std::min(g.threads, g.connections);
   const double capacity = static_cast<double>(

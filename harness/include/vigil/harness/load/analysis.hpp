@@ -35,6 +35,7 @@ struct JudgeOptions {
   double min_rss_growth = 1 << 20;  // bytes it must grow over the judged windows
   double generator_busy_limit = 0.95;  // share of its CPUs at which the generator is saturated
   double max_send_lag_ns = 1e6;     // p99 lateness of the send schedule (constant rate)
+  double busy_machine_wait = 0.25;  // waiting for a CPU (cores, or share) that marks a shared machine
   std::vector<Slo> slos;
 };
 
@@ -69,10 +70,14 @@ struct Analysis {
   double seconds = 0;            // their length together
   double throughput_rps = 0;
   Trend throughput, p99;
-  std::optional<Trend> rss, server_cpu_per_request, server_waiting, generator_waiting;
+  std::optional<Trend> rss, server_cpu_per_request, server_wait_trend, generator_wait_trend;
   double rss_slope_bytes_per_s = 0;
   double rss_bytes_per_mreq = 0;
   double generator_busy = 0;  // median share of its CPUs over the judged windows
+  // Medians over the judged windows of the time spent runnable but waiting
+  // for a CPU: the server's in cores, the generator's as a share of its CPUs.
+  double server_waiting_cores = NAN;
+  double generator_waiting = NAN;
   std::vector<SloOutcome> slos;
   std::vector<reports::Finding> findings;
 

@@ -8,11 +8,14 @@
 // Metric names (stable): load.throughput_rps, load.requests, load.errors,
 // load.error_rate, load.errors.<kind>, load.latency_{p50,p90,p99,p999,max}_ms,
 // load.degradation_pct, load.throughput_trend_z, load.throughput_slope_rps_per_s,
-// load.p99_rise_pct, load.p99_trend_z, load.generator_busy_pct; with a constant
-// rate load.uncorrected_latency_p99_ms and load.send_lag_p99_ms; with a
-// sampled server load.rss_slope_bytes_per_s, load.rss_bytes_per_mreq,
+// load.p99_rise_pct, load.p99_trend_z, load.generator_busy_pct,
+// load.generator_waiting_pct; with a constant rate
+// load.uncorrected_latency_p99_ms and load.send_lag_p99_ms; with a sampled
+// server load.rss_slope_bytes_per_s, load.rss_bytes_per_mreq,
 // load.rss_trend_z, load.server_rss_bytes, load.server_cpu_cores,
-// load.server_cpu_us_per_req; with SLOs load.slo_broken.
+// load.server_cpu_us_per_req, load.server_run_queue_cores; with SLOs
+// load.slo_broken. Counts (requests, errors) cover the whole run; speeds and
+// trends the windows after warm-up.
 
 #include <nlohmann/json.hpp>
 

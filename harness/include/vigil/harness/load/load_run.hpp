@@ -56,6 +56,7 @@ struct LoadOptions {
   std::size_t windows = 0;      // 0: from window_ns, or 20
   Nanos window_ns = 0;
   std::optional<Nanos> warmup;  // default: a tenth of the run, at least one window
+  std::int64_t start_at_unix_ns = 0;  // start then (wall clock), not now: several generators, one grid
   JudgeOptions judge;
 };
 
