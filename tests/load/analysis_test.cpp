@@ -105,6 +105,18 @@ TEST(Analysis, OneBadWindowIsNoTrend) {
   EXPECT_EQ(count(analyze(run, options()), "degradation"), 0);
 }
 
+TEST(Analysis, LowerLastWindowsWithoutATrendAreNoDegradation) {
+  // The last quarter's median is 5.4% under the first's, but the windows
+  // between swing both ways: Mann-Kendall z -0.23, no trend.
+  const double ys[] = {10000, 10400, 9600,  10200, 9000,  10800, 9200, 10600, 9400,
+                       10500, 9300,  10700, 9100,  10900, 9500,  9700, 9300,  9600};
+  const RunRecord run = make_run(20, [&](std::size_t i) { return Shape{i < 2 ? 10'000 : ys[i - 2]}; });
+  const Analysis a = analyze(run, options());
+  EXPECT_GT(a.degradation_pct(), 5);
+  EXPECT_GT(a.throughput.z, -1);
+  EXPECT_EQ(count(a, "degradation"), 0);
+}
+
 TEST(Analysis, StarvedServerIsTheMachineNotADegradation) {
   // Throughput falls because the server waits for a CPU; its CPU time per
   // request does not change.

@@ -75,6 +75,8 @@ TEST(Merge, RefusesWhatCannotBeMerged) {
   EXPECT_THROW(merge_records({a, b}), vigil::reports::ReportError);
   RunRecord late = run_of(100 * kSecond, 5, 100, 1000, "");
   EXPECT_THROW(merge_records({a, late}), vigil::reports::ReportError);
+  RunRecord next = run_of(5 * kSecond, 5, 100, 1000, "");  // starts as `a` ends
+  EXPECT_THROW(merge_records({a, next}), vigil::reports::ReportError);
   EXPECT_THROW(merge_records({}), vigil::reports::ReportError);
 }
 

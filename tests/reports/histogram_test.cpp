@@ -79,6 +79,10 @@ TEST(Histogram, MemoryIsConstant) {
 TEST(Histogram, MergeEqualsRecordingEverythingInOne) {
   const auto a = log_uniform(50'000, 1), b = log_uniform(30'000, 2);
   Histogram ha, hb, all;
+  for (std::uint64_t v : {0, 0, 1, 127}) {  // the exact buckets merge too
+    hb.record(v);
+    all.record(v);
+  }
   for (auto v : a) {
     ha.record(v);
     all.record(v);
