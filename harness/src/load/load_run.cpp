@@ -129,46 +129,6 @@ std::int64_t unix_now_ns() {
       .count();
 }
 
-// /proc figures at each window boundary, turned into per-window shares.
-class Sampler {
- public:
-  Sampler(pid_t server, double generator_capacity) : server_(server), capacity_(generator_capacity) {}
-
-  void baseline(Nanos now) { take(now, server_last_, self_last_); }
-
-  // Fills `w` with the window that ends `now`.
-  void window_ended(Nanos now, Window& w) {
-    std::optional<ProcessStats> server, self;
-    const Nanos before = last_;
-    take(now, server, self);
-    const double seconds = static_cast<double>(now - before) / 1e9;
-    if (seconds <= 0) return;
-    if (server && server_last_) {
-      w.server.rss_bytes = server->rss_bytes;
-      w.server.cpu_cores = (server->cpu_seconds - server_last_->cpu_seconds) / seconds;
-      w.server.run_queue_cores = std::max(0.0, server->run_queue_seconds - server_last_->run_queue_seconds) / seconds;
-    }
-    if (self && self_last_) {
-      w.generator_busy = (self->cpu_seconds - self_last_->cpu_seconds) / seconds / capacity_;
-      w.generator_waiting = std::max(0.0, self->run_queue_seconds - self_last_->run_queue_seconds) / seconds / capacity_;
-    }
-    server_last_ = server;
-    self_last_ = self;
-  }
-
- private:
-  void take(Nanos now, std::optional<ProcessStats>& server, std::optional<ProcessStats>& self) {
-    if (server_ > 0) server = read_process_tree(server_);
-    self = read_process(::getpid());
-    last_ = now;
-  }
-
-  pid_t server_;
-  double capacity_;
-  Nanos last_ = 0;
-  std::optional<ProcessStats> server_last_, self_last_;
-};
-
 void sleep_until(Nanos t) {
   const Nanos d = t - monotonic_now();
   if (d > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(d));
@@ -202,10 +162,8 @@ nlohmann::json describe_config(const LoadOptions& o, const Plan& plan, const Gen
   return c;
 }
 
-}  // namespace
-
-LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveStatus&)>& progress,
-                    const std::atomic<bool>& interrupt) {
+// Refuses option sets that make no run; before anything starts.
+void check_sources(const LoadOptions& o) {
   const bool starting = o.spawn_server || !o.spawn_command.empty();
   const int sources = (o.url.empty() ? 0 : 1) + (o.spawn_server ? 1 : 0) + (o.spawn_command.empty() ? 0 : 1);
   if (sources != 1) {
@@ -213,16 +171,92 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   }
   if (o.pid > 0 && starting) throw std::invalid_argument("--pid samples a server you started; not with --spawn*");
   if (!o.defects.empty() && !o.spawn_server) throw std::invalid_argument("--defect needs --spawn-server");
-  const Plan plan = plan_windows(o);
+  if (o.pid > 0 && !read_process(o.pid)) throw std::invalid_argument(fmt::format("--pid {}: no such process", o.pid));
   if (o.start_at_unix_ns > 0) {
     const Nanos ahead = o.start_at_unix_ns - unix_now_ns();
     if (ahead < 0) throw std::invalid_argument("--start-at is in the past");
     if (ahead > 24 * 3600 * kSecond) throw std::invalid_argument("--start-at is more than a day ahead");
   }
+}
 
-  // Checked before anything starts: bad input must not start a server.
-  GeneratorConfig g{Target{}, RequestMix({RequestLine{"GET", "/", 1}}, {}), o.connections, o.threads, o.pipeline,
-                    o.rate, o.timeout, o.expect_status, o.expect_body, o.requests, {}};
+// What the run shares between its steps.
+struct Run {
+  const LoadOptions& options;
+  const Plan& plan;
+  Nanos start = 0;
+  WindowStore& store;
+  Generator& generator;
+  ProcessSampler& sampler;
+  ServerProcess* server = nullptr;
+};
+
+LiveStatus live_status(const Run& r, const RunRecord& run, Nanos now) {
+  LiveStatus s;
+  s.elapsed_s = static_cast<double>(now - r.start) / 1e9;
+  s.planned_s = r.plan.windows > 0 ? static_cast<double>(r.plan.window_ns * static_cast<Nanos>(r.plan.windows)) / 1e9 : 0;
+  s.responses = r.generator.responses();
+  s.errors = r.generator.errors();
+  if (!run.windows.empty()) {
+    const WindowCounts last = r.store.snapshot(run.windows.size() - 1);
+    s.throughput_rps = static_cast<double>(last.responses) / run.windows.back().seconds;
+    s.p99_ns = last.latency.percentile(99);
+  }
+  return s;
+}
+
+// Cuts the run into windows as they end, sampling /proc at each boundary,
+// until the planned windows are done, the requests answered, the run
+// interrupted or the server gone (a window under way then is dropped).
+void record_windows(Run& r, RunRecord& run, const std::function<void(const LiveStatus&)>& progress,
+                    const std::atomic<bool>& interrupt) {
+  const Nanos window = r.plan.window_ns;
+  const Nanos end = r.start + r.plan.limit;
+  for (;;) {
+    const Nanos now = monotonic_now();
+    const Nanos window_start = r.start + static_cast<Nanos>(run.windows.size()) * window;
+    const Nanos boundary = window_start + window;
+    if (now >= boundary) {
+      Window w;
+      w.seconds = static_cast<double>(window) / 1e9;
+      r.sampler.window_ended(boundary, w);
+      run.windows.push_back(w);
+      if (r.server) r.server->trim_log();
+      if (r.plan.windows > 0 && run.windows.size() == r.plan.windows) return;
+      continue;
+    }
+    if (interrupt.load() || (r.server && r.server->exited())) return;
+    if (r.options.requests > 0 && (r.generator.done() || now >= end)) {
+      // The last window of a --requests run ends with its last answer.
+      Window w;
+      w.seconds = static_cast<double>(now - window_start) / 1e9;
+      r.sampler.window_ended(now, w);
+      if (w.seconds > 0) run.windows.push_back(w);
+      return;
+    }
+    progress(live_status(r, run, now));
+    sleep_until(std::min(boundary, now + kProgressTick));
+  }
+}
+
+std::optional<reports::Finding> server_exit_finding(ServerProcess* server, std::size_t windows) {
+  int status = 0;
+  if (server == nullptr || !server->exited(&status)) return std::nullopt;
+  reports::Finding f;
+  f.kind = "server-exited";
+  f.severity = reports::Severity::Error;
+  f.message = fmt::format("the server stopped during the run ({}) after {} window(s): {}",
+                          WIFEXITED(status) ? fmt::format("exit code {}", WEXITSTATUS(status))
+                                            : fmt::format("signal {}", WTERMSIG(status)),
+                          windows, server->last_output_line());
+  return f;
+}
+
+}  // namespace
+
+LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveStatus&)>& progress,
+                    const std::atomic<bool>& interrupt) {
+  check_sources(o);
+  const Plan plan = plan_windows(o);
   Target target;
   if (!o.url.empty()) {
     auto parsed = parse_target(o.url);
@@ -230,23 +264,22 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
     target = std::get<Target>(parsed);
   }
   auto lines = request_lines(o, target);
-  if (o.pid > 0 && !read_process(o.pid)) throw std::invalid_argument(fmt::format("--pid {}: no such process", o.pid));
+  // Checked before anything starts: bad input must not start a server.
+  RequestMix(lines, RequestShape{o.headers, o.body, target.host_header(), o.param_values});
 
+  const bool starting = o.spawn_server || !o.spawn_command.empty();
   const Placement placement = place(o, starting);
-  std::string server_description = o.pid > 0 ? fmt::format("{} (pid {})", o.url, o.pid) : o.url;
+  LoadResult result;
+  result.server_description = o.pid > 0 ? fmt::format("{} (pid {})", o.url, o.pid) : o.url;
   std::unique_ptr<ServerProcess> server;
   if (starting) {
-    server = start_server(o, placement, server_description);
+    server = start_server(o, placement, result.server_description);
     target = loopback_target(server->port(), target.path);
   }
-  RequestShape shape{o.headers, o.body, target.host_header(), o.param_values};
-  g.mix = RequestMix(std::move(lines), std::move(shape));
-  g.target = target;
-  g.cpus = placement.generator;
+  GeneratorConfig g{target,      RequestMix(std::move(lines), {o.headers, o.body, target.host_header(), o.param_values}),
+                    o.connections, o.threads, o.pipeline, o.rate, o.timeout, o.expect_status, o.expect_body,
+                    o.requests,  placement.generator};
   const pid_t sampled = server ? server->pid() : o.pid;
-
-  LoadResult result;
-  result.server_description = server_description;
   RunRecord& run = result.record;
   run.window_ns = plan.window_ns;
   run.constant_rate = o.rate > 0;
@@ -258,63 +291,19 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   const Nanos start = monotonic_now() + delay;
   run.start_unix_ns = unix_now_ns() + delay;
   WindowStore store(start, plan.window_ns);
-  const auto gen_threads = std::min(g.threads, g.connections);
-  const double capacity = static_cast<double>(
-      std::min<std::size_t>(gen_threads, placement.generator.empty() ? allowed_cpus().size() : placement.generator.size()));
-  Sampler sampler(sampled, std::max(1.0, capacity));
+  const std::size_t usable = placement.generator.empty() ? allowed_cpus().size() : placement.generator.size();
+  ProcessSampler sampler(sampled, static_cast<double>(std::max<std::size_t>(1, std::min<std::size_t>(
+                               std::min(g.threads, g.connections), usable))));
   Generator generator(g, store);
   generator.start();
   sleep_until(start);
   sampler.baseline(start);
-
-  const Nanos end = start + plan.limit;
-  for (;;) {
-    const Nanos now = monotonic_now();
-    const Nanos window_start = start + static_cast<Nanos>(run.windows.size()) * plan.window_ns;
-    const Nanos boundary = window_start + plan.window_ns;
-    if (now >= boundary) {
-      Window w;
-      w.seconds = static_cast<double>(plan.window_ns) / 1e9;
-      sampler.window_ended(boundary, w);
-      run.windows.push_back(w);
-      if (server) server->trim_log();
-      if (plan.windows > 0 && run.windows.size() == plan.windows) break;
-      continue;
-    }
-    if (interrupt.load() || (server && server->exited())) break;  // the window under way is dropped
-    if (o.requests > 0 && (generator.done() || now >= end)) {
-      // The last window of a --requests run ends with its last answer.
-      Window w;
-      w.seconds = static_cast<double>(now - window_start) / 1e9;
-      sampler.window_ended(now, w);
-      if (w.seconds > 0) run.windows.push_back(w);
-      break;
-    }
-    LiveStatus s;
-    s.elapsed_s = static_cast<double>(now - start) / 1e9;
-    s.planned_s = plan.windows > 0 ? static_cast<double>(plan.window_ns * static_cast<Nanos>(plan.windows)) / 1e9 : 0;
-    s.responses = generator.responses();
-    s.errors = generator.errors();
-    if (!run.windows.empty()) {
-      const WindowCounts last = store.snapshot(run.windows.size() - 1);
-      s.throughput_rps = static_cast<double>(last.responses) / run.windows.back().seconds;
-      s.p99_ns = last.latency.percentile(99);
-    }
-    progress(s);
-    sleep_until(std::min(boundary, now + kProgressTick));
-  }
+  Run r{o, plan, start, store, generator, sampler, server.get()};
+  record_windows(r, run, progress, interrupt);
   generator.stop();
   generator.join();
   result.interrupted = interrupt.load();
-  int status = 0;
-  const bool server_died = server && server->exited(&status);
-  std::string server_exit;
-  if (server_died) {
-    server_exit = fmt::format("the server stopped during the run ({}) after {} window(s): {}",
-                              WIFEXITED(status) ? fmt::format("exit code {}", WEXITSTATUS(status))
-                                                : fmt::format("signal {}", WTERMSIG(status)),
-                              run.windows.size(), server->last_output_line());
-  }
+  const auto exited = server_exit_finding(server.get(), run.windows.size());
   if (server) server->stop();
   auto counts = store.take();
   for (std::size_t i = 0; i < run.windows.size() && i < counts.size(); ++i) run.windows[i].counts = std::move(counts[i]);
@@ -322,14 +311,8 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   result.judge = o.judge;
   result.judge.warmup_windows = plan.warmup_windows;
   result.analysis = analyze(run, result.judge);
-  if (server_died) {
-    reports::Finding f;
-    f.kind = "server-exited";
-    f.severity = reports::Severity::Error;
-    f.message = server_exit;
-    result.analysis.findings.push_back(std::move(f));
-  }
-  result.config = describe_config(o, plan, g, server_description, placement);
+  if (exited) result.analysis.findings.push_back(*exited);
+  result.config = describe_config(o, plan, g, result.server_description, placement);
   return result;
 }
 

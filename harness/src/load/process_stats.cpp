@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -104,6 +105,38 @@ std::optional<ProcessStats> read_process_tree(pid_t pid) {
     for (auto [it, end] = children.equal_range(child); it != end; ++it) todo.push_back(it->second);
   }
   return total;
+}
+
+void ProcessSampler::take(std::int64_t now, Sample& server, Sample& self) {
+  server = {};
+  self = {};
+  if (server_ > 0) {
+    if (auto s = read_process_tree(server_)) server = {true, *s};
+  }
+  if (auto s = read_process(::getpid())) self = {true, *s};
+  last_ = now;
+}
+
+void ProcessSampler::baseline(std::int64_t now) { take(now, server_last_, self_last_); }
+
+void ProcessSampler::window_ended(std::int64_t now, Window& w) {
+  Sample server, self;
+  const std::int64_t before = last_;
+  take(now, server, self);
+  const double seconds = static_cast<double>(now - before) / 1e9;
+  if (seconds > 0 && server.valid && server_last_.valid) {
+    const ProcessStats &a = server_last_.stats, &b = server.stats;
+    w.server.rss_bytes = b.rss_bytes;
+    w.server.cpu_cores = (b.cpu_seconds - a.cpu_seconds) / seconds;
+    w.server.run_queue_cores = std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) / seconds;
+  }
+  if (seconds > 0 && self.valid && self_last_.valid) {
+    const ProcessStats &a = self_last_.stats, &b = self.stats;
+    w.generator_busy = (b.cpu_seconds - a.cpu_seconds) / seconds / generator_cpus_;
+    w.generator_waiting = std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) / seconds / generator_cpus_;
+  }
+  server_last_ = server;
+  self_last_ = self;
 }
 
 std::vector<int> allowed_cpus() {
