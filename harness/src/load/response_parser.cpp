@@ -59,6 +59,14 @@ void ResponseParser::keep_body(std::string_view bytes) {
   if (body_.size() < max_body_) body_.append(bytes.substr(0, max_body_ - body_.size()));
 }
 
+bool ResponseParser::take_body(std::string_view data, std::size_t& pos) {
+  const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size() - pos));
+  keep_body(data.substr(pos, take));
+  pos += take;
+  remaining_ -= take;
+  return remaining_ == 0;
+}
+
 bool ResponseParser::take_line(std::string_view data, std::size_t& pos) {
   const std::size_t end = data.find('\n', pos);
   if (end == std::string_view::npos) {
@@ -177,11 +185,7 @@ ResponseParser::Result ResponseParser::feed(std::string_view data, std::size_t& 
         break;
       }
       case State::Fixed: {
-        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size() - pos));
-        keep_body(data.substr(pos, take));
-        pos += take;
-        remaining_ -= take;
-        if (remaining_ == 0) {
+        if (take_body(data, pos)) {
           consumed = pos;
           return complete();
         }
@@ -201,11 +205,7 @@ ResponseParser::Result ResponseParser::feed(std::string_view data, std::size_t& 
         break;
       }
       case State::ChunkData: {
-        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size() - pos));
-        keep_body(data.substr(pos, take));
-        pos += take;
-        remaining_ -= take;
-        if (remaining_ == 0) state_ = State::ChunkDataEnd;
+        if (take_body(data, pos)) state_ = State::ChunkDataEnd;
         break;
       }
       case State::ChunkDataEnd: {

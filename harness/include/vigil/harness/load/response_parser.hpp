@@ -46,6 +46,8 @@ class ResponseParser {
   Result fail(std::string reason);
   Result complete();
   void keep_body(std::string_view bytes);
+  // Takes up to remaining_ body bytes from `data` at `pos`; true when all are in.
+  bool take_body(std::string_view data, std::size_t& pos);
   // Takes bytes up to and including the next "\r\n" into line_; false when
   // the line is not complete yet.
   bool take_line(std::string_view data, std::size_t& pos);
