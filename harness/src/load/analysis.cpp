@@ -17,9 +17,8 @@ namespace rp = vigil::reports;
 // Fewer judged windows than this and no trend is judged: Mann-Kendall cannot
 // reach |z| 2.58 on fewer than 6 points.
 constexpr std::size_t kMinJudged = 6;
-// Throughput that falls is the machine's doing when the server's CPU time
-// per request rose by less than half the allowed degradation and a process
-// waited this much longer for a CPU (in cores) at the end than at the start.
+// A wait for a CPU that grew this much (cores, or share of the generator's
+// CPUs) from the first windows to the last explains a slowdown.
 constexpr double kWaitRise = 0.05;
 
 rp::Finding finding(std::string kind, rp::Severity severity, std::string message) {
@@ -56,21 +55,23 @@ void judge_speed(const RunRecord& run, const JudgeOptions& o, Analysis& a) {
                            a.throughput.slope / run.window_seconds(), a.throughput.z)
              : fmt::format("p99 latency rose {:.1f}% ({} -> {}, Mann-Kendall z {:.2f})", a.p99_rise_pct(),
                            ms(a.p99.first), ms(a.p99.last), a.p99.z);
-  // Starved, not slower: the server spent no more CPU per request, and it
-  // or the generator waited longer for a CPU.
-  if (a.server_cpu_per_request && a.server_cpu_per_request->change_pct < o.max_degradation * 100 / 2) {
-    const double server_wait = a.server_wait_trend ? a.server_wait_trend->last - a.server_wait_trend->first : 0;
-    const double generator_wait =
-        a.generator_wait_trend ? a.generator_wait_trend->last - a.generator_wait_trend->first : 0;
-    if (server_wait > kWaitRise || generator_wait > kWaitRise) {
-      a.findings.push_back(finding(
-          "machine-busy", rp::Severity::Warning,
-          fmt::format("{} while the server's CPU time per request changed {:+.1f}% and the {} waited {:.2f} cores "
-                      "more for a CPU: other work on this machine, not the server; re-run on a quieter machine",
-                      what, a.server_cpu_per_request->change_pct, server_wait > kWaitRise ? "server" : "generator",
-                      std::max(server_wait, generator_wait))));
-      return;
-    }
+  // A server or generator kept waiting for a CPU by other work on the
+  // machine runs slower for that alone (and pays in cold caches, so even
+  // its CPU time per request rises): speed is not judged then.
+  const double server_rise = a.server_wait_trend ? a.server_wait_trend->last - a.server_wait_trend->first : 0;
+  const double generator_rise =
+      a.generator_wait_trend ? a.generator_wait_trend->last - a.generator_wait_trend->first : 0;
+  const bool busy = a.server_waiting_cores > o.busy_machine_wait || a.generator_waiting > o.busy_machine_wait ||
+                    server_rise > kWaitRise || generator_rise > kWaitRise;
+  if (busy) {
+    a.findings.push_back(finding(
+        "machine-busy", rp::Severity::Warning,
+        fmt::format("{}, but the server waited for a CPU {:.2f} cores' worth of the time ({:+.2f} from the first "
+                    "windows to the last) and the generator {:.0f}% ({:+.0f} points): other work on this machine, "
+                    "so the speed is not judged; re-run on a quieter machine",
+                    what, std::isfinite(a.server_waiting_cores) ? a.server_waiting_cores : 0.0, server_rise,
+                    std::isfinite(a.generator_waiting) ? a.generator_waiting * 100 : 0.0, generator_rise * 100)));
+    return;
   }
   std::string message = fmt::format("the server degrades under load: {}", what);
   if (slower && later) {
