@@ -2,7 +2,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <ctime>
 #include <system_error>
 
+#include "vigil/harness/load/process_stats.hpp"
 #include "vigil/harness/load/response_parser.hpp"
 
 namespace vigil::harness::load {
@@ -433,12 +433,7 @@ void Generator::Loop::wait(Nanos now, Nanos until, std::vector<epoll_event>& eve
 }
 
 void Generator::Loop::run() {
-  if (!config_.cpus.empty()) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (int cpu : config_.cpus) CPU_SET(cpu, &set);
-    ::sched_setaffinity(0, sizeof set, &set);
-  }
+  pin_to(config_.cpus);
   Nanos now = monotonic_now();
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) {

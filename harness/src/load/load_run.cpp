@@ -279,6 +279,8 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   GeneratorConfig g{target,      RequestMix(std::move(lines), {o.headers, o.body, target.host_header(), o.param_values}),
                     o.connections, o.threads, o.pipeline, o.rate, o.timeout, o.expect_status, o.expect_body,
                     o.requests,  placement.generator};
+  // This thread too: its /proc reading stays off the server's CPU.
+  pin_to(placement.generator);
   const pid_t sampled = server ? server->pid() : o.pid;
   RunRecord& run = result.record;
   run.window_ns = plan.window_ns;

@@ -150,4 +150,12 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
+void pin_to(const std::vector<int>& cpus) {
+  if (cpus.empty()) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus) CPU_SET(cpu, &set);
+  ::sched_setaffinity(0, sizeof set, &set);
+}
+
 }  // namespace vigil::harness::load

@@ -52,5 +52,8 @@ class ProcessSampler {
 
 // The CPUs this process may run on.
 std::vector<int> allowed_cpus();
+// Keeps the calling thread (and threads it starts later) on `cpus`; nothing
+// when empty.
+void pin_to(const std::vector<int>& cpus);
 
 }  // namespace vigil::harness::load
