@@ -108,6 +108,116 @@ std::string run_line(const load::LoadOptions& o, const load::LoadResult& r) {
                      c.value("warmup_s", 0.0), r.server_description, r.interrupted ? " (interrupted)" : "");
 }
 
+// The command line as parsed, before it becomes LoadOptions.
+struct CommandLine {
+  load::LoadOptions o;
+  TextOptions text;
+  vigil::framework::DefectFlags defect_flags;
+  std::string json_path;
+  bool spawn = false, no_pin = false;
+  // Signed, so that "-5" is out of range rather than a huge unsigned value.
+  std::int64_t connections = 32, threads = 1, pipeline = 1, pid = 0, requests = 0, windows = 0, expect_status = 0;
+  std::int64_t param_values = 1'000'000;
+};
+
+template <typename T>
+CLI::Validator range(T min, T max) {
+  return CLI::Range(min, max);
+}
+
+void add_target_options(CLI::App& app, CommandLine& c) {
+  app.add_option("url", c.o.url, "loopback URL to load (http://127.0.0.1:PORT/PATH)");
+  app.add_flag("--spawn-server", c.o.spawn_server, "start vigil-server on a free port (with --defect), stop it at the end");
+  c.defect_flags.add_to(app, {"switch on a defect of the spawned vigil-server (repeatable)", "list the defects and exit"});
+  app.add_option("--server-bin", c.o.server_bin, "the vigil-server to start (default: the one beside vigil-load)");
+  app.add_flag("--spawn", c.spawn, "start the server command given after --, with {port} and $PORT set to a free port");
+  app.add_option("--pid", c.pid, "sample the RSS and CPU of this running server (and its children)")
+      ->check(range<std::int64_t>(1, 4194304));
+  app.add_flag("--no-pin", c.no_pin, "do not pin the started server and the generator to different CPUs");
+  app.add_option("--startup-timeout", c.text.startup_timeout, "how long a started server may take to listen (10s)");
+}
+
+void add_load_options(CLI::App& app, CommandLine& c) {
+  app.add_option("-c,--connections", c.connections, "keep-alive connections")
+      ->capture_default_str()
+      ->check(range<std::int64_t>(1, 100000));
+  app.add_option("-t,--threads", c.threads, "generator threads (event loops)")
+      ->capture_default_str()
+      ->check(range<std::int64_t>(1, 256));
+  app.add_option("--pipeline", c.pipeline, "requests in flight per connection")
+      ->capture_default_str()
+      ->check(range<std::int64_t>(1, 1024));
+  app.add_option("-d,--duration", c.text.duration, "how long, e.g. 30s, 2m (default 30s; with --requests: at most)");
+  app.add_option("-n,--requests", c.requests, "stop after this many answers")
+      ->check(range<std::int64_t>(1, 1'000'000'000'000));
+  app.add_option("-R,--rate", c.text.rate,
+                 "constant rate in requests/s over all connections (latency from the intended send time); "
+                 "default: closed loop");
+  app.add_option("-m,--method", c.o.method, "request method")->capture_default_str();
+  app.add_option("--paths", c.o.paths_file,
+                 "requests to send, \"[METHOD] PATH [WEIGHT]\" per line; :param and *param segments get a random "
+                 "number");
+  app.add_option("-H,--header", c.o.headers, "request header \"Name: value\" (repeatable)");
+  app.add_option("--body", c.o.body, "request body (sent with Content-Length)");
+  app.add_option("--param-values", c.param_values, "a :param segment is a random number in [1, N]")
+      ->capture_default_str()
+      ->check(range<std::int64_t>(1, 1'000'000'000'000'000));
+  app.add_option("--timeout", c.text.timeout, "an answer later than this is a timeout error (5s)");
+  app.add_option("--expect-status", c.expect_status, "any other status is an error")
+      ->check(range<std::int64_t>(100, 599));
+  app.add_option("--expect-body", c.o.expect_body, "a body without this text is an error");
+}
+
+void add_judge_options(CLI::App& app, CommandLine& c) {
+  app.add_option("--windows", c.windows, "windows the run is cut into (default 20)")
+      ->check(range<std::int64_t>(2, 10000));
+  app.add_option("--window-seconds", c.text.window_seconds, "window length instead of --windows, e.g. 2 or 500ms");
+  app.add_option("--warmup", c.text.warmup, "left out of every judgement (default: a tenth of the run)");
+  app.add_option("--start-at", c.text.start_at,
+                 "start at this Unix time (seconds) instead of now: generators on several machines share windows");
+  app.add_option("--max-degradation", c.text.max_degradation, "throughput drop that fails, when the trend confirms it")
+      ->capture_default_str();
+  app.add_option("--max-p99-rise", c.text.max_p99_rise, "p99 rise that fails, when the trend confirms it")
+      ->capture_default_str();
+  app.add_option("--max-error-rate", c.text.max_error_rate, "errors per request that fail")->capture_default_str();
+  app.add_option("--max-rss-per-mreq", c.text.max_rss_per_mreq,
+                 "server memory growth per million requests (bytes) that fails, when steady")
+      ->capture_default_str();
+  app.add_option("--slo", c.text.slos, "objective, e.g. p99=50ms, error_rate=0.1%, rps=1000 (repeatable)");
+  app.add_option("--json", c.json_path, "write the vigil.report/1 report to FILE");
+}
+
+// LoadOptions from the parsed command line; the reason when it is bad.
+std::string finish_options(CommandLine& c, std::vector<std::string> command) {
+  if (c.spawn != !command.empty()) {
+    return c.spawn ? "--spawn needs the server command after --" : "a command after -- needs --spawn";
+  }
+  load::LoadOptions& o = c.o;
+  o.spawn_command = std::move(command);
+  if (auto problem = apply_text_options(c.text, o); !problem.empty()) return problem;
+  o.connections = static_cast<std::uint32_t>(c.connections);
+  o.threads = static_cast<std::uint32_t>(c.threads);
+  o.pipeline = static_cast<std::uint32_t>(c.pipeline);
+  o.requests = static_cast<std::uint64_t>(c.requests);
+  o.windows = static_cast<std::size_t>(c.windows);
+  o.param_values = static_cast<std::uint64_t>(c.param_values);
+  o.pid = static_cast<pid_t>(c.pid);
+  o.pin = !c.no_pin;
+  if (c.expect_status > 0) o.expect_status = static_cast<int>(c.expect_status);
+  std::error_code ec;
+  o.self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return {};
+}
+
+void show_progress(rp::ProgressBar& bar, const load::LoadOptions& o, const load::LiveStatus& s) {
+  const double done =
+      s.planned_s > 0 ? s.elapsed_s / s.planned_s : static_cast<double>(s.responses) / static_cast<double>(o.requests);
+  bar.update(static_cast<std::uint64_t>(std::min(1.0, done) * 1000),
+             fmt::format("{:.0f} req/s, p99 {}, {} errors", s.throughput_rps,
+                         load::format_duration(std::chrono::nanoseconds(static_cast<std::int64_t>(s.p99_ns))),
+                         s.errors));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,91 +231,18 @@ int main(int argc, char** argv) {
     }
     args.push_back(argv[i]);
   }
-
   CLI::App app{"vigil-load: HTTP load over loopback; flags a server that gets slower or bigger as it serves"};
-  load::LoadOptions o;
-  TextOptions text;
-  vigil::framework::DefectFlags defect_flags;
-  std::string json_path;
-  bool spawn = false, no_pin = false;
-  std::int64_t connections = o.connections, threads = o.threads, pipeline = o.pipeline, pid = 0;
-  std::int64_t requests = 0, windows = 0, expect_status = 0, param_values = static_cast<std::int64_t>(o.param_values);
-
-  app.add_option("url", o.url, "loopback URL to load (http://127.0.0.1:PORT/PATH)");
-  app.add_flag("--spawn-server", o.spawn_server, "start vigil-server on a free port (with --defect), stop it at the end");
-  defect_flags.add_to(app, {"switch on a defect of the spawned vigil-server (repeatable)", "list the defects and exit"});
-  app.add_option("--server-bin", o.server_bin, "the vigil-server to start (default: the one beside vigil-load)");
-  app.add_flag("--spawn", spawn, "start the server command given after --, with {port} and $PORT set to a free port");
-  app.add_option("--pid", pid, "sample the RSS and CPU of this running server (and its children)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{4194304}));
-  app.add_flag("--no-pin", no_pin, "do not pin the started server and the generator to different CPUs");
-  app.add_option("--startup-timeout", text.startup_timeout, "how long a started server may take to listen (10s)");
-  app.add_option("-c,--connections", connections, "keep-alive connections")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100000}));
-  app.add_option("-t,--threads", threads, "generator threads (event loops)")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{256}));
-  app.add_option("--pipeline", pipeline, "requests in flight per connection")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1024}));
-  app.add_option("-d,--duration", text.duration, "how long, e.g. 30s, 2m (default 30s; with --requests: at most)");
-  app.add_option("-n,--requests", requests, "stop after this many answers")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000'000}));
-  app.add_option("-R,--rate", text.rate, "constant rate in requests/s over all connections (latency from the intended "
-                                          "send time); default: closed loop");
-  app.add_option("-m,--method", o.method, "request method")->capture_default_str();
-  app.add_option("--paths", o.paths_file, "requests to send, \"[METHOD] PATH [WEIGHT]\" per line; :param and *param "
-                                          "segments get a random number");
-  app.add_option("-H,--header", o.headers, "request header \"Name: value\" (repeatable)");
-  app.add_option("--body", o.body, "request body (sent with Content-Length)");
-  app.add_option("--param-values", param_values, "a :param segment is a random number in [1, N]")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000'000'000}));
-  app.add_option("--timeout", text.timeout, "an answer later than this is a timeout error (5s)");
-  app.add_option("--expect-status", expect_status, "any other status is an error")
-      ->check(CLI::Range(std::int64_t{100}, std::int64_t{599}));
-  app.add_option("--expect-body", o.expect_body, "a body without this text is an error");
-  app.add_option("--windows", windows, "windows the run is cut into (default 20)")
-      ->check(CLI::Range(std::int64_t{2}, std::int64_t{10000}));
-  app.add_option("--window-seconds", text.window_seconds, "window length instead of --windows, e.g. 2 or 500ms");
-  app.add_option("--warmup", text.warmup, "left out of every judgement (default: a tenth of the run)");
-  app.add_option("--start-at", text.start_at,
-                 "start at this Unix time (seconds) instead of now: generators on several machines share windows");
-  app.add_option("--max-degradation", text.max_degradation, "throughput drop that fails, when the trend confirms it")
-      ->capture_default_str();
-  app.add_option("--max-p99-rise", text.max_p99_rise, "p99 rise that fails, when the trend confirms it")
-      ->capture_default_str();
-  app.add_option("--max-error-rate", text.max_error_rate, "errors per request that fail")->capture_default_str();
-  app.add_option("--max-rss-per-mreq", text.max_rss_per_mreq,
-                 "server memory growth per million requests (bytes) that fails, when steady")
-      ->capture_default_str();
-  app.add_option("--slo", text.slos, "objective, e.g. p99=50ms, error_rate=0.1%, rps=1000 (repeatable)");
-  app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
-
+  CommandLine c;
+  add_target_options(app, c);
+  add_load_options(app, c);
+  add_judge_options(app, c);
   if (auto exit = rp::parse_command_line(app, static_cast<int>(args.size()), args.data(), kTool, "(see --help)")) {
     return *exit;
   }
-  if (auto exit = defect_flags.list_if_requested()) return *exit;
   vigil::framework::DefectSet defects;
-  if (auto exit = defect_flags.resolve(kTool, defects)) return *exit;
-  o.defects = defects.names();
-  if (spawn != !command.empty()) {
-    return rp::bad_input(kTool, spawn ? "--spawn needs the server command after --" : "a command after -- needs --spawn");
-  }
-  o.spawn_command = command;
-  if (auto problem = apply_text_options(text, o); !problem.empty()) return rp::bad_input(kTool, problem);
-  o.connections = static_cast<std::uint32_t>(connections);
-  o.threads = static_cast<std::uint32_t>(threads);
-  o.pipeline = static_cast<std::uint32_t>(pipeline);
-  o.requests = static_cast<std::uint64_t>(requests);
-  o.windows = static_cast<std::size_t>(windows);
-  o.param_values = static_cast<std::uint64_t>(param_values);
-  o.pid = static_cast<pid_t>(pid);
-  o.pin = !no_pin;
-  if (expect_status > 0) o.expect_status = static_cast<int>(expect_status);
-  std::error_code ec;
-  o.self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (auto exit = c.defect_flags.resolve(kTool, defects)) return *exit;
+  c.o.defects = defects.names();
+  if (auto problem = finish_options(c, std::move(command)); !problem.empty()) return rp::bad_input(kTool, problem);
 
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
@@ -216,22 +253,12 @@ int main(int argc, char** argv) {
   load::LoadResult result;
   try {
     rp::ProgressBar bar("load", 1000);
-    result = load::run_load(
-        o,
-        [&](const load::LiveStatus& s) {
-          const double done = s.planned_s > 0 ? s.elapsed_s / s.planned_s
-                                              : static_cast<double>(s.responses) / static_cast<double>(o.requests);
-          bar.update(static_cast<std::uint64_t>(std::min(1.0, done) * 1000),
-                     fmt::format("{:.0f} req/s, p99 {}, {} errors", s.throughput_rps,
-                                 load::format_duration(std::chrono::nanoseconds(static_cast<std::int64_t>(s.p99_ns))),
-                                 s.errors));
-        },
-        g_interrupted);
+    result = load::run_load(c.o, [&](const load::LiveStatus& s) { show_progress(bar, c.o, s); }, g_interrupted);
     bar.finish();
   } catch (const std::exception& e) {
     return rp::bad_input(kTool, e.what());
   }
-  fmt::print("{}\n{}", run_line(o, result), load::format_summary(result.record, result.analysis));
+  fmt::print("{}\n{}", run_line(c.o, result), load::format_summary(result.record, result.analysis));
   const rp::Report report = load::make_load_report(result.record, result.analysis, result.judge, result.config);
-  return rp::write_report_and_exit_code(report, json_path, kTool);
+  return rp::write_report_and_exit_code(report, c.json_path, kTool);
 }

@@ -130,6 +130,7 @@ class Generator::Loop {
   void flush_out(Conn& c, Nanos now);
   void set_interest(Conn& c, bool write);
   void on_readable(Conn& c);
+  void on_event(Conn& c, std::uint32_t what);
   bool on_response(Conn& c, Nanos now);
   void housekeeping(Nanos now);
   void reopen(Nanos now);
@@ -432,6 +433,24 @@ void Generator::Loop::wait(Nanos now, Nanos until, std::vector<epoll_event>& eve
   }
 }
 
+void Generator::Loop::on_event(Conn& c, std::uint32_t what) {
+  if (c.fd < 0) return;  // closed earlier in this batch
+  const Nanos now = monotonic_now();
+  if (c.connecting) {
+    int error = 0;
+    socklen_t length = sizeof error;
+    ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &length);
+    if (error != 0 || (what & (EPOLLERR | EPOLLHUP))) {
+      fail(c, ErrorKind::Connect, now);
+      return;
+    }
+    if (what & EPOLLOUT) on_connected(c, now);
+    if (c.fd < 0 || c.connecting) return;
+  }
+  if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(c);
+  if (c.fd >= 0 && (what & EPOLLOUT) && c.want_write) flush_out(c, now);
+}
+
 void Generator::Loop::run() {
   pin_to(config_.cpus);
   Nanos now = monotonic_now();
@@ -469,23 +488,8 @@ void Generator::Loop::run() {
     int n = 0;
     wait(now, next_wake(now), events, n);
     for (int i = 0; i < n; ++i) {
-      Conn& c = conns_[events[static_cast<std::size_t>(i)].data.u64];
-      const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
-      if (c.fd < 0) continue;  // closed earlier in this batch
-      const Nanos t = monotonic_now();
-      if (c.connecting) {
-        int error = 0;
-        socklen_t length = sizeof error;
-        ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &length);
-        if (error != 0 || (what & (EPOLLERR | EPOLLHUP))) {
-          fail(c, ErrorKind::Connect, t);
-          continue;
-        }
-        if (what & EPOLLOUT) on_connected(c, t);
-        if (c.fd < 0 || c.connecting) continue;
-      }
-      if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) on_readable(c);
-      if (c.fd >= 0 && (what & EPOLLOUT) && c.want_write) flush_out(c, t);
+      const epoll_event& e = events[static_cast<std::size_t>(i)];
+      on_event(conns_[e.data.u64], e.events);
     }
   }
   for (Conn& c : conns_) close_fd(c);

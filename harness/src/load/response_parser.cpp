@@ -141,98 +141,88 @@ ResponseParser::Result ResponseParser::parse_head(std::string_view head) {
   return Result::NeedMore;
 }
 
-ResponseParser::Result ResponseParser::feed(std::string_view data, std::size_t& consumed) {
-  std::size_t pos = 0;
-  while (pos < data.size() || state_ == State::Head) {
-    switch (state_) {
-      case State::Head: {
-        if (pos == data.size()) {
-          consumed = pos;
-          return Result::NeedMore;
-        }
-        const std::size_t before = head_.size();
-        if (before == 0) {
-          // The common case: the whole head is in this read, parse it in place.
-          const std::size_t end = data.find("\r\n\r\n", pos);
-          if (end != std::string_view::npos) {
-            if (end + 4 - pos > kMaxHead) return fail("response head over 64 KiB");
-            const Result r = parse_head(data.substr(pos, end + 4 - pos));
-            pos = end + 4;
-            if (r != Result::NeedMore) {
-              consumed = pos;
-              return r;
-            }
-            break;
-          }
-        }
-        const std::size_t take = std::min(data.size() - pos, kMaxHead + 4 - before);
-        head_.append(data.substr(pos, take));
-        const std::size_t end = head_.find("\r\n\r\n", before < 3 ? 0 : before - 3);
-        if (end == std::string::npos) {
-          pos += take;
-          if (head_.size() >= kMaxHead + 4) return fail("response head over 64 KiB");
-          consumed = pos;
-          return Result::NeedMore;
-        }
-        pos += end + 4 - before;
-        head_.resize(end + 4);
-        const Result r = parse_head(head_);
-        head_.clear();
-        if (r != Result::NeedMore) {
-          consumed = pos;
-          return r;
-        }
-        break;
-      }
-      case State::Fixed: {
-        if (take_body(data, pos)) {
-          consumed = pos;
-          return complete();
-        }
-        break;
-      }
-      case State::ChunkSize: {
-        if (!take_line(data, pos)) break;
-        std::string_view size_text = trim(std::string_view(line_).substr(0, line_.find_first_of(";\r\n")));
-        std::uint64_t size = 0;
-        auto [p, e] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
-        if (e != std::errc() || p != size_text.data() + size_text.size()) {
-          return fail(fmt::format("bad chunk size \"{}\"", size_text.substr(0, 20)));
-        }
-        line_.clear();
-        remaining_ = size;
-        state_ = size == 0 ? State::Trailers : State::ChunkData;
-        break;
-      }
-      case State::ChunkData: {
-        if (take_body(data, pos)) state_ = State::ChunkDataEnd;
-        break;
-      }
-      case State::ChunkDataEnd: {
-        if (!take_line(data, pos)) break;
-        if (line_ != "\r\n" && line_ != "\n") return fail("chunk not followed by CRLF");
-        line_.clear();
-        state_ = State::ChunkSize;
-        break;
-      }
-      case State::Trailers: {
-        if (!take_line(data, pos)) break;
-        const bool last = line_ == "\r\n" || line_ == "\n";
-        line_.clear();
-        if (last) {
-          consumed = pos;
-          return complete();
-        }
-        break;
-      }
-      case State::UntilClose:
-        keep_body(data.substr(pos));
-        pos = data.size();
-        break;
+ResponseParser::Result ResponseParser::take_head(std::string_view data, std::size_t& pos) {
+  const std::size_t before = head_.size();
+  if (before == 0) {
+    // The common case: the whole head is in this read, parsed in place.
+    const std::size_t end = data.find("\r\n\r\n", pos);
+    if (end != std::string_view::npos) {
+      if (end + 4 - pos > kMaxHead) return fail("response head over 64 KiB");
+      const std::string_view head = data.substr(pos, end + 4 - pos);
+      pos = end + 4;
+      return parse_head(head);
     }
   }
-  consumed = pos;
+  // The head is cut across reads: gathered, bounded.
+  const std::size_t take = std::min(data.size() - pos, kMaxHead + 4 - before);
+  head_.append(data.substr(pos, take));
+  const std::size_t end = head_.find("\r\n\r\n", before < 3 ? 0 : before - 3);
+  if (end == std::string::npos) {
+    pos += take;
+    return head_.size() >= kMaxHead + 4 ? fail("response head over 64 KiB") : Result::NeedMore;
+  }
+  pos += end + 4 - before;
+  head_.resize(end + 4);
+  const Result r = parse_head(head_);
+  head_.clear();
+  return r;
+}
+
+ResponseParser::Result ResponseParser::step(std::string_view data, std::size_t& pos) {
+  switch (state_) {
+    case State::Head:
+      return pos == data.size() ? Result::NeedMore : take_head(data, pos);
+    case State::Fixed:
+      return take_body(data, pos) ? complete() : Result::NeedMore;
+    case State::ChunkSize: {
+      if (!take_line(data, pos)) return Result::NeedMore;
+      std::string_view size_text = trim(std::string_view(line_).substr(0, line_.find_first_of(";\r\n")));
+      std::uint64_t size = 0;
+      auto [p, e] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+      if (e != std::errc() || p != size_text.data() + size_text.size()) {
+        return fail(fmt::format("bad chunk size \"{}\"", size_text.substr(0, 20)));
+      }
+      line_.clear();
+      remaining_ = size;
+      state_ = size == 0 ? State::Trailers : State::ChunkData;
+      return Result::NeedMore;
+    }
+    case State::ChunkData:
+      if (take_body(data, pos)) state_ = State::ChunkDataEnd;
+      return Result::NeedMore;
+    case State::ChunkDataEnd: {
+      if (!take_line(data, pos)) return Result::NeedMore;
+      if (line_ != "\r\n" && line_ != "\n") return fail("chunk not followed by CRLF");
+      line_.clear();
+      state_ = State::ChunkSize;
+      return Result::NeedMore;
+    }
+    case State::Trailers: {
+      if (!take_line(data, pos)) return Result::NeedMore;
+      const bool last = line_ == "\r\n" || line_ == "\n";
+      line_.clear();
+      return last ? complete() : Result::NeedMore;
+    }
+    case State::UntilClose:
+      keep_body(data.substr(pos));
+      pos = data.size();
+      return Result::NeedMore;
+  }
   return Result::NeedMore;
+}
+
+ResponseParser::Result ResponseParser::feed(std::string_view data, std::size_t& consumed) {
+  std::size_t pos = 0;
+  Result r = Result::NeedMore;
+  for (;;) {
+    const std::size_t at = pos;
+    const State was = state_;
+    r = step(data, pos);
+    // Done, failed, or stuck until more bytes arrive.
+    if (r != Result::NeedMore || (pos == at && state_ == was)) break;
+  }
+  consumed = pos;
+  return r;
 }
 
 ResponseParser::Result ResponseParser::finish() {

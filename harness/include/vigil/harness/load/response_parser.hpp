@@ -43,6 +43,9 @@ class ResponseParser {
   static constexpr std::size_t kMaxHead = 64 * 1024;
 
   Result parse_head(std::string_view head);
+  // One step of the state machine on `data` from `pos`.
+  Result step(std::string_view data, std::size_t& pos);
+  Result take_head(std::string_view data, std::size_t& pos);
   Result fail(std::string reason);
   Result complete();
   void keep_body(std::string_view bytes);
