@@ -6,13 +6,13 @@ include(CMakePackageConfigHelpers)
 
 set(VIGIL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Vigil)
 
-install(TARGETS vigil_framework vigil_http vigil_harness vigil_reports vigil_profilers vigil_cycle
+install(TARGETS vigil_framework vigil_http vigil_harness vigil_load vigil_reports vigil_profilers vigil_cycle
         EXPORT VigilTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS vigil_preload LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # vigil-leak-test finds vigil-leak-driver beside itself and the preload in ../lib.
-set(VIGIL_INSTALLED_TOOLS vigil-leak-test vigil-pool vigil-route-cache vigil-server vigil-report vigil-count)
+set(VIGIL_INSTALLED_TOOLS vigil-leak-test vigil-pool vigil-route-cache vigil-server vigil-report vigil-count vigil-load)
 if(TARGET vigil-bench)
   list(APPEND VIGIL_INSTALLED_TOOLS vigil-bench)
 endif()

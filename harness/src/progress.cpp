@@ -23,7 +23,9 @@ ProgressBar::ProgressBar(std::string label, std::uint64_t total)
 
 ProgressBar::~ProgressBar() { finish(); }
 
-void ProgressBar::update(std::uint64_t done) {
+void ProgressBar::update(std::uint64_t done) { update(done, std::string()); }
+
+void ProgressBar::update(std::uint64_t done, const std::string& note) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   // Nothing drawn for work under a second, and at most ~10 redraws a second.
@@ -34,10 +36,10 @@ void ProgressBar::update(std::uint64_t done) {
   const double frac = total_ == 0 ? 1.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
   const int filled = static_cast<int>(frac * kBarWidth);
   const double secs = std::chrono::duration<double>(now - start_).count();
-  const std::string line = fmt::format("\r{} [{}{}] {:3.0f}% {}/{} {:.1f}s\x1b[K", label_,
+  const std::string line = fmt::format("\r{} [{}{}] {:3.0f}% {}/{} {:.1f}s{}{}\x1b[K", label_,
                                        std::string(static_cast<std::size_t>(filled), '#'),
                                        std::string(static_cast<std::size_t>(kBarWidth - filled), ' '),
-                                       frac * 100, done, total_, secs);
+                                       frac * 100, done, total_, secs, note.empty() ? "" : "  ", note);
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
 }

@@ -160,6 +160,20 @@ void check_series(const std::string& path, const json& s) {
   }
 }
 
+void check_histogram_series(const std::string& path, const json& s) {
+  expect(s.is_object(), path, "an object", s);
+  check_string(s, path, "x", true);
+  check_string(s, path, "unit", true);
+  const auto& pts = require(s, path, "points");
+  expect(pts.is_array(), path + ".points", "an array of [x, histogram] pairs", pts);
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const auto& p = pts[i];
+    const std::string pp = fmt::format("{}.points[{}]", path, i);
+    expect(p.is_array() && p.size() == 2 && p[0].is_number(), pp, "an [x, histogram] pair", p);
+    if (auto problem = Histogram::validate(p[1], pp + "[1]")) throw ReportError(*problem);
+  }
+}
+
 void check_finding(const std::string& path, const json& f) {
   expect(f.is_object(), path, "an object", f);
   check_string(f, path, "kind", true);
@@ -222,6 +236,11 @@ void check_report(const json& j) {
   const auto& series = require(j, "report", "series");
   expect(series.is_object(), "series", "an object", series);
   for (const auto& [name, s] : series.items()) check_series("series." + name, s);
+  if (j.contains("histograms")) {
+    const auto& histograms = j["histograms"];
+    expect(histograms.is_object(), "histograms", "an object", histograms);
+    for (const auto& [name, s] : histograms.items()) check_histogram_series("histograms." + name, s);
+  }
   const auto& findings = require(j, "report", "findings");
   expect(findings.is_array(), "findings", "an array", findings);
   for (std::size_t i = 0; i < findings.size(); ++i) {
@@ -271,6 +290,14 @@ json to_json(const Report& r) {
     json pts = json::array();
     for (const auto& [x, y] : s.points) pts.push_back(json::array({number(x), number(y)}));
     j["series"][name] = {{"x", s.x}, {"y", s.y}, {"points", std::move(pts)}};
+  }
+  if (!r.histograms.empty()) {
+    j["histograms"] = json::object();
+    for (const auto& [name, s] : r.histograms) {
+      json pts = json::array();
+      for (const auto& [x, h] : s.points) pts.push_back(json::array({number(x), h.to_json(s.unit)}));
+      j["histograms"][name] = {{"x", s.x}, {"unit", s.unit}, {"points", std::move(pts)}};
+    }
   }
   j["findings"] = json::array();
   for (const auto& f : r.findings) j["findings"].push_back(finding_to_json(f));
@@ -334,6 +361,15 @@ Report from_json(const json& j) {
     s.y = js["y"].get<std::string>();
     for (const auto& p : js["points"]) s.points.emplace_back(read_number(p[0]), read_number(p[1]));
     r.series.emplace(name, std::move(s));
+  }
+  if (j.contains("histograms")) {
+    for (const auto& [name, js] : j["histograms"].items()) {
+      HistogramSeries s;
+      s.x = js["x"].get<std::string>();
+      s.unit = js["unit"].get<std::string>();
+      for (const auto& p : js["points"]) s.points.emplace_back(p[0].get<double>(), Histogram::from_json(p[1]));
+      r.histograms.emplace(name, std::move(s));
+    }
   }
   for (const auto& jf : j["findings"]) {
     Finding f;

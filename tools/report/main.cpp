@@ -1,8 +1,9 @@
-// vigil-report: validate, diff, gate, import and render vigil.report/1 files.
+// vigil-report: validate, diff, gate, import, render and merge vigil.report/1 files.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "vigil/harness/load/merge.hpp"
 #include "vigil/reports/cli.hpp"
 #include "vigil/harness/tool_cli.hpp"
 
@@ -52,6 +53,12 @@ int main(int argc, char** argv) {
   render_cmd->add_option("--output,-o", render.output, "Output file (default: stdout)");
   add_compare_options(*render_cmd, render.compare);
 
+  std::vector<std::string> merge_files;
+  std::string merge_out;
+  auto* merge = app.add_subcommand("merge", "Merge the reports of several vigil-load generators into one run");
+  merge->add_option("files", merge_files, "vigil-load reports")->required();
+  merge->add_option("--json,-o", merge_out, "Write the merged report");
+
   if (auto exit = vigil::harness::parse_command_line(app, argc, argv, "vigil-report", "(see --help)")) return *exit;
 
   if (validate->parsed()) return run_validate(validate_files, std::cout, std::cerr);
@@ -61,5 +68,6 @@ int main(int argc, char** argv) {
     return run_diff(diff, std::cout, std::cerr);
   }
   if (import->parsed()) return run_import(import_input, import_out, std::cout, std::cerr);
+  if (merge->parsed()) return vigil::harness::load::run_merge(merge_files, merge_out, std::cout, std::cerr);
   return run_render(render, std::cout, std::cerr);
 }

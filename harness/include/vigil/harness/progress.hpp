@@ -16,6 +16,8 @@ class ProgressBar {
   ProgressBar& operator=(const ProgressBar&) = delete;
 
   void update(std::uint64_t done);
+  // The same, with a short note after the figures (e.g. live rates).
+  void update(std::uint64_t done, const std::string& note);
   void finish();
 
  private:

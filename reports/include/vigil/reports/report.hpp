@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vigil/reports/breakdown.hpp"
+#include "vigil/reports/histogram.hpp"
 
 namespace vigil::reports {
 
@@ -45,6 +46,14 @@ struct Series {
   std::string x;  // name of the x axis, e.g. "cycle"
   std::string y;  // unit of the y axis, e.g. "bytes"
   std::vector<std::pair<double, double>> points;
+};
+
+// A series of distributions: a histogram at each x (e.g. each window's
+// latencies), kept whole so that reports of several generators merge exactly.
+struct HistogramSeries {
+  std::string x;     // name of the x axis, e.g. "s"
+  std::string unit;  // unit of the recorded values, e.g. "ns"
+  std::vector<std::pair<double, Histogram>> points;
 };
 
 struct Frame {
@@ -80,6 +89,8 @@ struct Report {
   nlohmann::json config = nlohmann::json::object();
   std::map<std::string, Metric> metrics;
   std::map<std::string, Series> series;
+  // Optional (written only when not empty): distributions behind series.
+  std::map<std::string, HistogramSeries> histograms;
   std::vector<Finding> findings;
   Verdict verdict = Verdict::Pass;
   // Optional: metric name -> where its value went (e.g. instructions by
