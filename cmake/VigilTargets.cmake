@@ -7,13 +7,17 @@
 #                        an LD_PRELOAD malloc interposer do not mix
 #   VIGIL_FULL_DEBUG_INFO  -g2 in the sanitizer flavours (tests that read
 #                        their own DWARF: inlined frames, lambdas)
+#   VIGIL_NO_FRAME_POINTERS  code built as much of a distribution is, for the
+#                        stack walks' tests (frame pointers are on elsewhere)
 add_library(vigil_build_flags INTERFACE)
 
 set(_vigil_sanitized "$<NOT:$<BOOL:$<TARGET_PROPERTY:VIGIL_NO_SANITIZERS>>>")
 set(_vigil_full_debug "$<BOOL:$<TARGET_PROPERTY:VIGIL_FULL_DEBUG_INFO>>")
+set(_vigil_no_fp "$<BOOL:$<TARGET_PROPERTY:VIGIL_NO_FRAME_POINTERS>>")
 
 # Debug info always: the leak tools name file:line, and profiles need symbols.
-target_compile_options(vigil_build_flags INTERFACE -g -fno-omit-frame-pointer -Wall -Wextra)
+target_compile_options(vigil_build_flags INTERFACE -g
+  "$<IF:${_vigil_no_fp},-fomit-frame-pointer,-fno-omit-frame-pointer>" -Wall -Wextra)
 # GCC 12 reports -Wrestrict inside libstdc++'s own string concatenation at -O2
 # (GCC bug 105329), a false positive that -Werror would turn into a failure.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
@@ -48,6 +52,10 @@ endif()
 
 function(vigil_no_sanitizers target)
   set_target_properties(${target} PROPERTIES VIGIL_NO_SANITIZERS ON)
+endfunction()
+
+function(vigil_no_frame_pointers target)
+  set_target_properties(${target} PROPERTIES VIGIL_NO_FRAME_POINTERS ON)
 endfunction()
 
 function(vigil_full_debug_info target)

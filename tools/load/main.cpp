@@ -15,7 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "vigil/framework/defect_flags.hpp"
+#include "vigil/harness/defect_flags.hpp"
 #include "vigil/harness/load/load_report.hpp"
 #include "vigil/harness/load/load_run.hpp"
 #include "vigil/harness/load/quantity.hpp"
@@ -26,6 +26,7 @@
 
 namespace load = vigil::harness::load;
 namespace rp = vigil::reports;
+namespace hn = vigil::harness;
 
 namespace {
 
@@ -112,7 +113,7 @@ std::string run_line(const load::LoadOptions& o, const load::LoadResult& r) {
 struct CommandLine {
   load::LoadOptions o;
   TextOptions text;
-  vigil::framework::DefectFlags defect_flags;
+  vigil::harness::DefectFlags defect_flags;
   std::string json_path;
   bool spawn = false, no_pin = false;
   // Signed, so that "-5" is out of range rather than a huge unsigned value.
@@ -209,7 +210,7 @@ std::string finish_options(CommandLine& c, std::vector<std::string> command) {
   return {};
 }
 
-void show_progress(rp::ProgressBar& bar, const load::LoadOptions& o, const load::LiveStatus& s) {
+void show_progress(hn::ProgressBar& bar, const load::LoadOptions& o, const load::LiveStatus& s) {
   const double done =
       s.planned_s > 0 ? s.elapsed_s / s.planned_s : static_cast<double>(s.responses) / static_cast<double>(o.requests);
   bar.update(static_cast<std::uint64_t>(std::min(1.0, done) * 1000),
@@ -236,13 +237,13 @@ int main(int argc, char** argv) {
   add_target_options(app, c);
   add_load_options(app, c);
   add_judge_options(app, c);
-  if (auto exit = rp::parse_command_line(app, static_cast<int>(args.size()), args.data(), kTool, "(see --help)")) {
+  if (auto exit = hn::parse_command_line(app, static_cast<int>(args.size()), args.data(), kTool, "(see --help)")) {
     return *exit;
   }
-  vigil::framework::DefectSet defects;
+  vigil::harness::DefectSet defects;
   if (auto exit = c.defect_flags.resolve(kTool, defects)) return *exit;
   c.o.defects = defects.names();
-  if (auto problem = finish_options(c, std::move(command)); !problem.empty()) return rp::bad_input(kTool, problem);
+  if (auto problem = finish_options(c, std::move(command)); !problem.empty()) return hn::bad_input(kTool, problem);
 
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
@@ -252,13 +253,13 @@ int main(int argc, char** argv) {
 
   load::LoadResult result;
   try {
-    rp::ProgressBar bar("load", 1000);
+    hn::ProgressBar bar("load", 1000);
     result = load::run_load(c.o, [&](const load::LiveStatus& s) { show_progress(bar, c.o, s); }, g_interrupted);
     bar.finish();
   } catch (const std::exception& e) {
-    return rp::bad_input(kTool, e.what());
+    return hn::bad_input(kTool, e.what());
   }
   fmt::print("{}\n{}", run_line(c.o, result), load::format_summary(result.record, result.analysis));
   const rp::Report report = load::make_load_report(result.record, result.analysis, result.judge, result.config);
-  return rp::write_report_and_exit_code(report, c.json_path, kTool);
+  return hn::write_report_and_exit_code(report, c.json_path, kTool);
 }

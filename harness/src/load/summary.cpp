@@ -53,7 +53,7 @@ std::string format_summary(const RunRecord& run, const Analysis& a) {
                         a.rss_bytes_per_mreq / (1024.0 * 1024.0), a.rss->z);
   }
   text += "\n";
-  return text + reports::format_findings(a.findings, "no degradation, no memory growth, no errors beyond the limits");
+  return text + harness::format_findings(a.findings, "no degradation, no memory growth, no errors beyond the limits");
 }
 
 }  // namespace vigil::harness::load
