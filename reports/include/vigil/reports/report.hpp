@@ -15,7 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "vigil/reports/breakdown.hpp"
+#include "vigil/reports/frame.hpp"
 #include "vigil/reports/histogram.hpp"
+#include "vigil/reports/profile.hpp"
 
 namespace vigil::reports {
 
@@ -56,15 +58,6 @@ struct HistogramSeries {
   std::vector<std::pair<double, Histogram>> points;
 };
 
-struct Frame {
-  std::string function;
-  std::string file;
-  int line = 0;  // 0 when unknown
-  std::string module;
-  std::uint64_t offset = 0;  // offset in module, when file/line are unknown
-  bool inlined = false;      // an inlined call inside the next frame (written only when true)
-};
-
 struct Finding {
   std::string kind;  // "leak", "thread-leak", "wrong-answer", "regression", ...
   Severity severity = Severity::Error;
@@ -96,6 +89,10 @@ struct Report {
   // Optional: metric name -> where its value went (e.g. instructions by
   // function); written as "breakdowns" only when not empty.
   std::map<std::string, Breakdown> breakdowns;
+  // Optional: sampled CPU profiles by name ("profile"; vigil-load's
+  // "first_window" and "last_window"); written as "profiles" only when not
+  // empty.
+  std::map<std::string, Profile> profiles;
 
   // Convenience setters used by tools.
   void set_metric(const std::string& name, double value, std::string unit, Better better,
