@@ -1,6 +1,7 @@
 #include "vigil/harness/defects.hpp"
 
 #include <array>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -9,30 +10,37 @@
 namespace vigil::harness {
 namespace {
 
+constexpr Flagger kLeakTest{"vigil-leak-test", ""};
+constexpr Flagger kLoad{"vigil-load", ""};
+constexpr Flagger kRouteCache{"vigil-route-cache", ""};
+constexpr Flagger kPool{"vigil-pool", ""};
+constexpr Flagger kBenchDiff{"vigil-bench", "diff (allocs/op)"};
+constexpr Flagger kCount{"vigil-count", ""};
+
+constexpr std::array kLeakTestAndLoad{kLeakTest, kLoad};
+constexpr std::array kRouteCacheOnly{kRouteCache};
+constexpr std::array kLeakTestAndRouteCache{kLeakTest, kRouteCache};
+constexpr std::array kPoolOnly{kPool};
+constexpr std::array kLeakTestOnly{kLeakTest};
+constexpr std::array kBenchDiffAndCount{kBenchDiff, kCount};
+
 constexpr std::array kDefects = {
     DefectInfo{Defect::EventPoolLeak, "event-pool-leak",
-               "pool reset clears its maps but leaves the owned key/value strings allocated",
-               "vigil-leak-test, vigil-load"},
+               "pool reset clears its maps but leaves the owned key/value strings allocated", kLeakTestAndLoad},
     DefectInfo{Defect::RouteCacheHashOnly, "route-cache-hash-only",
-               "route cache compares keys by hash alone; a collision returns the wrong route",
-               "vigil-route-cache"},
+               "route cache compares keys by hash alone; a collision returns the wrong route", kRouteCacheOnly},
     DefectInfo{Defect::RouteCacheUnbounded, "route-cache-unbounded", "route cache never evicts",
-               "vigil-leak-test, vigil-route-cache"},
-    DefectInfo{Defect::PoolNoReuse, "pool-no-reuse",
-               "released events are freed instead of recycled", "vigil-pool"},
+               kLeakTestAndRouteCache},
+    DefectInfo{Defect::PoolNoReuse, "pool-no-reuse", "released events are freed instead of recycled", kPoolOnly},
     DefectInfo{Defect::PoolMutex, "pool-mutex",
-               "pool guarded by one mutex; acquire slower than plain allocation under threads",
-               "vigil-pool"},
+               "pool guarded by one mutex; acquire slower than plain allocation under threads", kPoolOnly},
     DefectInfo{Defect::HistoryUnbounded, "history-unbounded",
-               "connection buffer-size history pruned by age only, so bursts grow it without limit",
-               "vigil-leak-test"},
+               "connection buffer-size history pruned by age only, so bursts grow it without limit", kLeakTestOnly},
     DefectInfo{Defect::ThreadLeak, "thread-leak",
-               "a background worker per request batch is started and never joined", "vigil-leak-test"},
+               "a background worker per request batch is started and never joined", kLeakTestOnly},
     DefectInfo{Defect::MiddlewareAlloc, "middleware-alloc",
-               "middleware formats into fresh heap strings on every request",
-               "vigil-bench diff (allocs/op), vigil-count"},
-    DefectInfo{Defect::ArenaNoReset, "arena-no-reset", "request arena is never reset",
-               "vigil-leak-test, vigil-load"},
+               "middleware formats into fresh heap strings on every request", kBenchDiffAndCount},
+    DefectInfo{Defect::ArenaNoReset, "arena-no-reset", "request arena is never reset", kLeakTestAndLoad},
 };
 constexpr Catalog<DefectInfo> kCatalog{kDefects};
 
@@ -88,10 +96,27 @@ framework::AppOptions apply_defects(const DefectSet& defects, framework::AppOpti
   return options;
 }
 
+std::string format_flagged_by(const DefectInfo& info) {
+  std::string out;
+  for (const Flagger& f : info.flagged_by) {
+    if (!out.empty()) out += ", ";
+    out += f.tool;
+    if (!f.how.empty()) fmt::format_to(std::back_inserter(out), " {}", f.how);
+  }
+  return out;
+}
+
+bool must_flag(const DefectInfo& info, std::string_view tool) {
+  for (const Flagger& f : info.flagged_by) {
+    if (f.tool == tool) return true;
+  }
+  return false;
+}
+
 std::string format_defect_catalog() {
   std::string out;
   for (const auto& info : kDefects) {
-    out += fmt::format("{:<24} {}\n{:<24} flagged by: {}\n", info.name, info.bug, "", info.flagged_by);
+    out += fmt::format("{:<24} {}\n{:<24} flagged by: {}\n", info.name, info.bug, "", format_flagged_by(info));
   }
   return out;
 }

@@ -1,8 +1,10 @@
-// vigil-report: validate, diff, gate, import, render and merge vigil.report/1 files.
+// vigil-report: validate, diff, gate, import, render and merge vigil.report/1 files;
+// matrix: the detection matrix of tool runs against the defect catalog.
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "vigil/harness/detection_matrix.hpp"
 #include "vigil/harness/load/merge.hpp"
 #include "vigil/reports/cli.hpp"
 #include "vigil/harness/tool_cli.hpp"
@@ -59,6 +61,16 @@ int main(int argc, char** argv) {
   merge->add_option("files", merge_files, "vigil-load reports")->required();
   merge->add_option("--json,-o", merge_out, "Write the merged report");
 
+  vigil::harness::MatrixCommand matrix;
+  auto* matrix_cmd = app.add_subcommand(
+      "matrix", "Judge tool runs against the defect catalog: exit 1 unless every defect is flagged by its tools "
+                "and the clean core by none");
+  matrix_cmd->add_option("runs", matrix.runs_file, "Runs file: ROW TOOL RUN REPORT PAGE BEFORE_AFTER per line, "
+                                                   "tab-separated, paths relative to its folder")->required();
+  matrix_cmd->add_option("--html", matrix.html_out, "Write the index: matrix, before/after views, charts");
+  matrix_cmd->add_option("--json", matrix.json_out, "Write the matrix as a vigil.report/1 report");
+  matrix_cmd->add_option("--note", matrix.notes, "A line to show under the matrix (repeatable)");
+
   if (auto exit = vigil::harness::parse_command_line(app, argc, argv, "vigil-report", "(see --help)")) return *exit;
 
   if (validate->parsed()) return run_validate(validate_files, std::cout, std::cerr);
@@ -68,6 +80,7 @@ int main(int argc, char** argv) {
     return run_diff(diff, std::cout, std::cerr);
   }
   if (import->parsed()) return run_import(import_input, import_out, std::cout, std::cerr);
+  if (matrix_cmd->parsed()) return vigil::harness::run_matrix(matrix, std::cout, std::cerr);
   if (merge->parsed()) return vigil::harness::load::run_merge(merge_files, merge_out, std::cout, std::cerr);
   return run_render(render, std::cout, std::cerr);
 }

@@ -29,11 +29,18 @@ enum class Defect : std::uint8_t {
   ArenaNoReset,
 };
 
+// A tool that must report a defect, and how when it is not by its own
+// verdict (e.g. "diff (allocs/op)": its report gated against the clean run).
+struct Flagger {
+  std::string_view tool;  // the executable, e.g. "vigil-leak-test"
+  std::string_view how;   // empty: the tool's own verdict
+};
+
 struct DefectInfo {
   Defect value;
-  std::string_view name;        // stable CLI and report name, e.g. "event-pool-leak"
-  std::string_view bug;         // one line: what goes wrong
-  std::string_view flagged_by;  // the tools that must report it
+  std::string_view name;                // stable CLI and report name, e.g. "event-pool-leak"
+  std::string_view bug;                 // one line: what goes wrong
+  std::span<const Flagger> flagged_by;  // the tools that must report it
 };
 
 // Every defect, in catalog order.
@@ -68,6 +75,13 @@ class DefectSet {
 
 // `options` with the behaviour of every defect in `defects` switched on.
 framework::AppOptions apply_defects(const DefectSet& defects, framework::AppOptions options = {});
+
+// "vigil-bench diff (allocs/op), vigil-count": the tools as the catalog's
+// table and `--list-defects` name them.
+std::string format_flagged_by(const DefectInfo& info);
+
+// Whether the catalog says `tool` must report `info`'s defect.
+bool must_flag(const DefectInfo& info, std::string_view tool);
 
 // The catalog as a table for `--list-defects`.
 std::string format_defect_catalog();
