@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include <fmt/compile.h>
 #include <fmt/format.h>
 
 namespace vigil::framework {
@@ -52,9 +51,7 @@ void LoggerMiddleware::handle(Event& e, const Next& next) {
     return;
   }
   char buffer[kLineSize];
-  // Compiled format: parsing the format string at run time was most of the
-  // logger's cost per request.
-  const auto result = fmt::format_to_n(buffer, sizeof buffer, FMT_COMPILE("{} {} {} {}us {}"), e.method, e.path,
+  const auto result = fmt::format_to_n(buffer, sizeof buffer, "{} {} {} {}us {}", e.method, e.path,
                                        e.response.status, micros, e.request_id());
   sink_.write({buffer, std::min<std::size_t>(result.size, sizeof buffer)});
 }
