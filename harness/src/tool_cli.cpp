@@ -1,5 +1,7 @@
 #include "vigil/harness/tool_cli.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +12,36 @@ namespace vigil::harness {
 int bad_input(std::string_view tool, std::string_view reason) {
   fmt::print(stderr, "{}: {}\n", tool, reason);
   return reports::kExitBadInput;
+}
+
+CLI::Option* whole_number(CLI::Option* option, std::uint64_t min, std::uint64_t max) {
+  const std::string expected = fmt::format("a whole number in {}..{}", min, max);
+  return option->check(CLI::Validator(
+      [min, max, expected](std::string& text) -> std::string {
+        std::uint64_t v = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, v);
+        if (text.empty() || error != std::errc() || stop != end || v < min || v > max) {
+          return fmt::format("expected {}, got \"{}\"", expected, text);
+        }
+        return {};
+      },
+      fmt::format("in {}..{}", min, max)));
+}
+
+CLI::Option* real_number(CLI::Option* option, double min, double max) {
+  const std::string expected = fmt::format("a number in {:g}..{:g}", min, max);
+  return option->check(CLI::Validator(
+      [min, max, expected](std::string& text) -> std::string {
+        double v = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, v);
+        if (text.empty() || error != std::errc() || stop != end || !std::isfinite(v) || v < min || v > max) {
+          return fmt::format("expected {}, got \"{}\"", expected, text);
+        }
+        return {};
+      },
+      fmt::format("in {:g}..{:g}", min, max)));
 }
 
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv,

@@ -50,22 +50,23 @@ int main(int argc, char** argv) {
   std::string json_path;
   app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
   app.add_option("--filter", options.filter, "regex: count only the benchmarks it matches (default: all)");
-  app.add_option("--iterations", options.iterations,
-                 "iterations of the run counted, a power of ten (10..100000000); a run of a tenth as many is "
-                 "subtracted from it")
-      ->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{10}, std::uint64_t{100'000'000}));
-  app.add_option("--jobs", options.jobs, "benchmarks counted at once (1..64)")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 64u));
-  app.add_option("--timeout", timeout, "seconds one benchmark (or the program) may take under Valgrind (1..86400)")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 86'400u));
+  hn::whole_number(app.add_option("--iterations", options.iterations,
+                                  "iterations of the run counted, a power of ten (10..100000000); a run of a tenth "
+                                  "as many is subtracted from it"),
+                   10, 100'000'000)
+      ->capture_default_str();
+  hn::whole_number(app.add_option("--jobs", options.jobs, "benchmarks counted at once (1..64)"), 1, 64)
+      ->capture_default_str();
+  hn::whole_number(
+      app.add_option("--timeout", timeout, "seconds one benchmark (or the program) may take under Valgrind (1..86400)"),
+      1, 86'400)
+      ->capture_default_str();
   app.add_option("--env", options.environment,
                  "NAME=VALUE in the benchmark's environment (repeatable); nothing else is passed on");
-  app.add_option("--functions", functions, "functions shown per benchmark in the summary, largest first (0..50)")
-      ->capture_default_str()
-      ->check(CLI::Range(std::size_t{0}, std::size_t{50}));
+  hn::whole_number(
+      app.add_option("--functions", functions, "functions shown per benchmark in the summary, largest first (0..50)"),
+      0, 50)
+      ->capture_default_str();
   app.add_flag("--regions", regions, "count the regions the program marks with <vigil/count.h> instead");
   app.add_option("command", options.command, "BENCH [ARGS...] (after --)");
   if (auto exit = hn::parse_command_line(app, argc, argv, kTool, "(see --help)")) return *exit;

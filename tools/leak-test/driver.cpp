@@ -2,6 +2,7 @@
 // in this process, calling vigil_cycle() after every cycle of requests.
 // vigil-leak-test starts it under the preload library (in-process mode); it
 // prints the core's final state as one JSON line on stdout.
+#include <limits>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -35,9 +36,13 @@ int main(int argc, char** argv) {
   ScenarioOptions options;
   DefectFlags defect_flags;
   app.add_option("--scenario", scenario_text, "One of: " + scenario_names())->capture_default_str();
-  app.add_option("--cycles", cycles, "Cycles, each followed by vigil_cycle()")->capture_default_str();
-  app.add_option("--requests-per-cycle", requests_per_cycle, "Requests per cycle")->capture_default_str();
-  app.add_option("--seed", options.seed, "Seed of the request generator")->capture_default_str();
+  whole_number(app.add_option("--cycles", cycles, "Cycles, each followed by vigil_cycle()"), 1, 20'000'000)
+      ->capture_default_str();
+  whole_number(app.add_option("--requests-per-cycle", requests_per_cycle, "Requests per cycle"), 1, 100'000'000)
+      ->capture_default_str();
+  whole_number(app.add_option("--seed", options.seed, "Seed of the request generator"), 0,
+               std::numeric_limits<decltype(options.seed)>::max())
+      ->capture_default_str();
   defect_flags.add_to(app);
   if (auto exit = parse_command_line(app, argc, argv, kTool)) return *exit;
   if (auto exit = defect_flags.resolve(kTool, options.defects)) return *exit;

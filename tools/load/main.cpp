@@ -116,15 +116,9 @@ struct CommandLine {
   vigil::harness::DefectFlags defect_flags;
   std::string json_path;
   bool spawn = false, no_pin = false;
-  // Signed, so that "-5" is out of range rather than a huge unsigned value.
   std::int64_t connections = 32, threads = 1, pipeline = 1, pid = 0, requests = 0, windows = 0, expect_status = 0;
   std::int64_t param_values = 1'000'000;
 };
-
-template <typename T>
-CLI::Validator range(T min, T max) {
-  return CLI::Range(min, max);
-}
 
 void add_target_options(CLI::App& app, CommandLine& c) {
   app.add_option("url", c.o.url, "loopback URL to load (http://127.0.0.1:PORT/PATH)");
@@ -132,25 +126,20 @@ void add_target_options(CLI::App& app, CommandLine& c) {
   c.defect_flags.add_to(app, {"switch on a defect of the spawned vigil-server (repeatable)", "list the defects and exit"});
   app.add_option("--server-bin", c.o.server_bin, "the vigil-server to start (default: the one beside vigil-load)");
   app.add_flag("--spawn", c.spawn, "start the server command given after --, with {port} and $PORT set to a free port");
-  app.add_option("--pid", c.pid, "sample the RSS and CPU of this running server (and its children)")
-      ->check(range<std::int64_t>(1, 4194304));
+  hn::whole_number(app.add_option("--pid", c.pid, "sample the RSS and CPU of this running server (and its children)"), 1, 4194304);
   app.add_flag("--no-pin", c.no_pin, "do not pin the started server and the generator to different CPUs");
   app.add_option("--startup-timeout", c.text.startup_timeout, "how long a started server may take to listen (10s)");
 }
 
 void add_load_options(CLI::App& app, CommandLine& c) {
-  app.add_option("-c,--connections", c.connections, "keep-alive connections")
-      ->capture_default_str()
-      ->check(range<std::int64_t>(1, 100000));
-  app.add_option("-t,--threads", c.threads, "generator threads (event loops)")
-      ->capture_default_str()
-      ->check(range<std::int64_t>(1, 256));
-  app.add_option("--pipeline", c.pipeline, "requests in flight per connection")
-      ->capture_default_str()
-      ->check(range<std::int64_t>(1, 1024));
+  hn::whole_number(app.add_option("-c,--connections", c.connections, "keep-alive connections"), 1, 100000)
+      ->capture_default_str();
+  hn::whole_number(app.add_option("-t,--threads", c.threads, "generator threads (event loops)"), 1, 256)
+      ->capture_default_str();
+  hn::whole_number(app.add_option("--pipeline", c.pipeline, "requests in flight per connection"), 1, 1024)
+      ->capture_default_str();
   app.add_option("-d,--duration", c.text.duration, "how long, e.g. 30s, 2m (default 30s; with --requests: at most)");
-  app.add_option("-n,--requests", c.requests, "stop after this many answers")
-      ->check(range<std::int64_t>(1, 1'000'000'000'000));
+  hn::whole_number(app.add_option("-n,--requests", c.requests, "stop after this many answers"), 1, 1'000'000'000'000);
   app.add_option("-R,--rate", c.text.rate,
                  "constant rate in requests/s over all connections (latency from the intended send time); "
                  "default: closed loop");
@@ -160,18 +149,15 @@ void add_load_options(CLI::App& app, CommandLine& c) {
                  "number");
   app.add_option("-H,--header", c.o.headers, "request header \"Name: value\" (repeatable)");
   app.add_option("--body", c.o.body, "request body (sent with Content-Length)");
-  app.add_option("--param-values", c.param_values, "a :param segment is a random number in [1, N]")
-      ->capture_default_str()
-      ->check(range<std::int64_t>(1, 1'000'000'000'000'000));
+  hn::whole_number(app.add_option("--param-values", c.param_values, "a :param segment is a random number in [1, N]"), 1, 1'000'000'000'000'000)
+      ->capture_default_str();
   app.add_option("--timeout", c.text.timeout, "an answer later than this is a timeout error (5s)");
-  app.add_option("--expect-status", c.expect_status, "any other status is an error")
-      ->check(range<std::int64_t>(100, 599));
+  hn::whole_number(app.add_option("--expect-status", c.expect_status, "any other status is an error"), 100, 599);
   app.add_option("--expect-body", c.o.expect_body, "a body without this text is an error");
 }
 
 void add_judge_options(CLI::App& app, CommandLine& c) {
-  app.add_option("--windows", c.windows, "windows the run is cut into (default 20)")
-      ->check(range<std::int64_t>(2, 10000));
+  hn::whole_number(app.add_option("--windows", c.windows, "windows the run is cut into (default 20)"), 2, 10000);
   app.add_option("--window-seconds", c.text.window_seconds, "window length instead of --windows, e.g. 2 or 500ms");
   app.add_option("--warmup", c.text.warmup, "left out of every judgement (default: a tenth of the run)");
   app.add_option("--start-at", c.text.start_at,

@@ -109,14 +109,14 @@ int main(int argc, char** argv) {
   hn::DefectFlags defect_flags;
   std::string json_path;
 
-  app.add_option("--requests", options.requests, "request cycles per thread-count run")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
-  app.add_option("--threads", options.threads, "threads of the multi-threaded run (1 runs single-threaded only)")
-      ->check(CLI::Range(1u, 256u));
-  app.add_option("--events-per-request", options.events_per_request, "events a request holds at once")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}));
-  app.add_option("--min-reuse", judge.min_reuse, "minimum reuse ratio after warm-up")
-      ->check(CLI::Range(0.0, 1.0));
+  hn::whole_number(app.add_option("--requests", options.requests, "request cycles per thread-count run"), 1,
+                   1'000'000'000);
+  hn::whole_number(
+      app.add_option("--threads", options.threads, "threads of the multi-threaded run (1 runs single-threaded only)"),
+      1, 256);
+  hn::whole_number(app.add_option("--events-per-request", options.events_per_request, "events a request holds at once"),
+                   1, 4096);
+  hn::real_number(app.add_option("--min-reuse", judge.min_reuse, "minimum reuse ratio after warm-up"), 0.0, 1.0);
   defect_flags.add_to(app);
   app.add_option("--json", json_path, "write the vigil.report/1 report to FILE");
 

@@ -7,14 +7,29 @@
 #include "vigil/harness/detection_matrix.hpp"
 #include "vigil/harness/load/merge.hpp"
 #include "vigil/reports/cli.hpp"
+#include "vigil/reports/thresholds.hpp"
 #include "vigil/harness/tool_cli.hpp"
 
 namespace {
 
+constexpr double kMaxRelativeThreshold = 10.0;
+
 void add_compare_options(CLI::App& app, vigil::reports::CompareOptions& o) {
-  app.add_option("--threshold", o.threshold, "Default relative threshold, e.g. 5% or 0.05")->capture_default_str();
+  app.add_option("--threshold", o.threshold, "Default relative threshold, e.g. 5% or 0.05 (at most 1000%)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            // A threshold above 1000% would let any regression through the gate.
+            const auto v = vigil::reports::parse_relative_threshold(text);
+            if (v && *v <= kMaxRelativeThreshold) return {};
+            return "expected a relative threshold in 0..1000%, e.g. 5% or 0.05, got \"" + text + "\"";
+          },
+          "0..1000%"));
   app.add_option("--thresholds", o.thresholds_file, "Per-metric thresholds (JSON: globs on metric names)");
-  app.add_option("--alpha", o.alpha, "Significance level of the Mann-Whitney U test")->capture_default_str();
+  // Above 0.5 "significant" means little; 0 would make no change significant.
+  vigil::harness::real_number(
+      app.add_option("--alpha", o.alpha, "Significance level of the Mann-Whitney U test"), 1e-6, 0.5)
+      ->capture_default_str();
   app.add_option("--labels", o.labels, "Names of the two sides, e.g. before,after");
 }
 

@@ -1,6 +1,7 @@
 // vigil-route-cache: route-cache latency and hit rate under access patterns,
 // and every cached answer checked against the uncached router.
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -158,16 +159,16 @@ void add_options(CLI::App& app, Options& o, hn::ProbeConfig& config) {
       ->check(CLI::IsMember({"sequential", "random", "hotspot", "zipf", "all"}));
   app.add_option("--routes", o.routes_file, "route table, METHOD PATTERN per line (default: the GitHub API set)");
   app.add_option("--paths", o.paths_file, "requests, METHOD PATH per line (default: generated from the routes)");
-  app.add_option("--paths-per-route", o.paths_per_route, "distinct requests generated per route")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
-  app.add_option("--capacity", config.capacity, "cache capacity (entries)")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}));
-  app.add_option("--lookups", config.lookups, "lookups per pattern")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
-  app.add_option("--seed", config.seed, "seed of the access sequences");
+  hn::whole_number(app.add_option("--paths-per-route", o.paths_per_route, "distinct requests generated per route"), 1,
+                   1'000'000);
+  hn::whole_number(app.add_option("--capacity", config.capacity, "cache capacity (entries; 0: no caching)"), 0,
+                   100'000'000);
+  hn::whole_number(app.add_option("--lookups", config.lookups, "lookups per pattern"), 1, 1'000'000'000);
+  hn::whole_number(app.add_option("--seed", config.seed, "seed of the access sequences"), 0,
+                   std::numeric_limits<decltype(config.seed)>::max());
   app.add_flag("--collide", o.collide, "use a 64-value hash so that keys collide constantly");
-  app.add_option("--min-hit-rate", o.min_hit_rate, "minimum hit rate of the hotspot pattern")
-      ->check(CLI::Range(0.0, 1.0));
+  hn::real_number(app.add_option("--min-hit-rate", o.min_hit_rate, "minimum hit rate of the hotspot pattern"), 0.0,
+                  1.0);
   app.add_flag("--explain", o.explain, "print the route and parameters each request matches, then exit");
 }
 

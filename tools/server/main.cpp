@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <iostream>
 #include <thread>
 
@@ -29,6 +30,10 @@ namespace harness = vigil::harness;
 namespace reports = vigil::reports;
 
 constexpr const char* kTool = "vigil-server";
+// Option bounds: a request head must hold at least a request line and a Host
+// field; a day is the longest timeout that is not a typo.
+constexpr std::uint64_t kMinHeadBytes = 64, kMaxHeadBytes = 1 << 20, kMaxBodyBytes = std::uint64_t{1} << 32;
+constexpr std::uint64_t kMaxTimeoutMs = 86'400'000;
 
 struct Options {
   http::ServerOptions server;
@@ -39,25 +44,35 @@ struct Options {
 
 void add_options(CLI::App& cli, Options& o, harness::DefectFlags& defect_flags) {
   cli.add_option("--host", o.server.host, "Numeric address to listen on")->capture_default_str();
-  cli.add_option("--port", o.server.port, "Port; 0 picks a free one (printed on the first line)")
+  harness::whole_number(cli.add_option("--port", o.server.port, "Port; 0 picks a free one (printed on the first line)"),
+                        0, 65'535)
       ->capture_default_str();
-  cli.add_option("--threads", o.server.threads, "Event loops (0: one per core)")->capture_default_str();
+  harness::whole_number(cli.add_option("--threads", o.server.threads, "Event loops (0: one per core)"), 0, 256)
+      ->capture_default_str();
   defect_flags.add_to(cli, {"Switch on a defect of the catalog (repeatable)", "List the defect catalog and exit"});
-  cli.add_option("--max-body", o.server.limits.max_body_bytes, "Largest request body in bytes (413 above)")
+  harness::whole_number(
+      cli.add_option("--max-body", o.server.limits.max_body_bytes, "Largest request body in bytes (413 above)"), 0,
+      kMaxBodyBytes)
       ->capture_default_str();
-  cli.add_option("--max-head", o.server.limits.max_head_bytes,
-                 "Largest request line + headers in bytes (431 above)")
+  harness::whole_number(cli.add_option("--max-head", o.server.limits.max_head_bytes,
+                                       "Largest request line + headers in bytes (431 above)"),
+                        kMinHeadBytes, kMaxHeadBytes)
       ->capture_default_str();
-  cli.add_option("--max-headers", o.server.limits.max_headers, "Most header fields (431 above), at most 100")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100));
-  cli.add_option("--header-timeout-ms", o.header_timeout_ms, "Deadline for a request head (slowloris)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cli.add_option("--idle-timeout-ms", o.idle_timeout_ms, "Idle keep-alive connections close after this")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cli.add_option("--shutdown-grace-ms", o.grace_ms, "Time requests in flight get on SIGINT/SIGTERM")
+  harness::whole_number(
+      cli.add_option("--max-headers", o.server.limits.max_headers, "Most header fields (431 above), at most 100"), 1,
+      100)
+      ->capture_default_str();
+  harness::whole_number(cli.add_option("--header-timeout-ms", o.header_timeout_ms,
+                                       "Deadline for a request head (slowloris)"),
+                        1, kMaxTimeoutMs)
+      ->capture_default_str();
+  harness::whole_number(cli.add_option("--idle-timeout-ms", o.idle_timeout_ms,
+                                       "Idle keep-alive connections close after this"),
+                        1, kMaxTimeoutMs)
+      ->capture_default_str();
+  harness::whole_number(cli.add_option("--shutdown-grace-ms", o.grace_ms,
+                                       "Time requests in flight get on SIGINT/SIGTERM"),
+                        0, kMaxTimeoutMs)
       ->capture_default_str();
   cli.add_option("--json", o.json_path, "Write a vigil.report/1 report of the run on shutdown");
 }

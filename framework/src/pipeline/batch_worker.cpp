@@ -1,7 +1,5 @@
 #include "vigil/framework/pipeline/batch_worker.hpp"
 
-#include <condition_variable>
-
 namespace vigil::framework {
 namespace {
 
@@ -37,36 +35,66 @@ BatchWorker::BatchWorker(BatchWorkerOptions options, Flush flush)
 BatchWorker::~BatchWorker() { shutdown(); }
 
 void BatchWorker::on_request() {
-  std::lock_guard lock(mutex_);
-  ++requests_;
-  if (requests_ % batch_size_ == 0) start_worker({requests_ / batch_size_ - 1, batch_size_});
+  const std::uint64_t n = requests_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (n % batch_size_ != 0) return;
+  if (leak_) {
+    start_leaked_worker({n / batch_size_ - 1, batch_size_});
+  } else {
+    hand_to_flusher();
+  }
 }
 
-void BatchWorker::start_worker(BatchStats stats) {
-  ++started_;
-  if (leak_) {
-    // The bug: started, detached, and left waiting for a stop that never comes.
-    std::thread([flush = flush_, stats] {
-      if (flush) flush(stats);
-      park_forever();
-    }).detach();
-    return;
+void BatchWorker::start_leaked_worker(BatchStats stats) {
+  {
+    std::lock_guard lock(mutex_);
+    ++started_;
   }
-  if (running_.joinable()) {
-    running_.join();
-    ++joined_;
-  }
-  running_ = std::thread([flush = flush_, stats] {
+  // The bug: started, detached, and left waiting for a stop that never comes.
+  std::thread([flush = flush_, stats] {
     if (flush) flush(stats);
-  });
+    park_forever();
+  }).detach();
+}
+
+void BatchWorker::hand_to_flusher() {
+  {
+    std::unique_lock lock(mutex_);
+    // At most one batch in flight, as when each batch's thread was joined
+    // before the next started: the flusher has had a whole batch of requests
+    // to finish the previous one, so this rarely waits.
+    if (flusher_.joinable()) batch_flushed_.wait(lock, [this] { return joined_ == started_; });
+    ++started_;
+    // While shutdown() joins, the stopping flusher takes this batch too.
+    if (!flusher_.joinable() && !stopping_) flusher_ = std::thread([this] { flush_until_stopped(); });
+  }
+  batch_ready_.notify_one();
+}
+
+void BatchWorker::flush_until_stopped() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    batch_ready_.wait(lock, [this] { return joined_ < started_ || stopping_; });
+    if (joined_ == started_) return;  // stopping, and every batch flushed
+    const BatchStats stats{joined_, batch_size_};
+    lock.unlock();
+    if (flush_) flush_(stats);
+    lock.lock();
+    ++joined_;
+    batch_flushed_.notify_all();
+  }
 }
 
 void BatchWorker::shutdown() {
-  std::lock_guard lock(mutex_);
-  if (running_.joinable()) {
-    running_.join();
-    ++joined_;
+  std::thread flusher;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    flusher = std::move(flusher_);
   }
+  batch_ready_.notify_one();
+  if (flusher.joinable()) flusher.join();
+  std::lock_guard lock(mutex_);
+  stopping_ = false;  // a later batch starts a new flusher
 }
 
 std::uint64_t BatchWorker::workers_started() const {

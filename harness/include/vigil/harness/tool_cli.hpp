@@ -1,9 +1,11 @@
 #pragma once
 // What every vigil-* tool's main() does around its own work, so that each
 // tool behaves the same at its edges: parse the command line (help on stdout,
-// a parse error as one line on stderr), print the findings, write the --json
-// report and turn the verdict into the exit code.
+// a parse error as one line on stderr), check numeric options' ranges, print
+// the findings, write the --json report and turn the verdict into the exit
+// code.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,12 +15,22 @@
 
 namespace CLI {
 class App;
+class Option;
 }  // namespace CLI
 
 namespace vigil::harness {
 
 // Prints "TOOL: REASON" as one line on stderr; returns kExitBadInput.
 int bad_input(std::string_view tool, std::string_view reason);
+
+// Numeric option ranges, checked on the text before CLI11 converts it (CLI11
+// 2.1 reads "-5" into an unsigned as 2^64 - 5): anything but a number within
+// [min, max] is a parse error, "--NAME: expected ..., got TEXT". Both return
+// `option`, for chaining.
+// A whole number: digits only, no sign, no exponent.
+CLI::Option* whole_number(CLI::Option* option, std::uint64_t min, std::uint64_t max);
+// A finite real number, e.g. 0.25 or 1e-3.
+CLI::Option* real_number(CLI::Option* option, double min, double max);
 
 // Parses argv into `app`. Returns nullopt when the tool should go on;
 // otherwise the exit code: kExitClean after printing the help (--help,

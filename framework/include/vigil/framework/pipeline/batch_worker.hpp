@@ -1,20 +1,25 @@
 #pragma once
-// Every `batch_size` requests the pipeline starts a background worker that
-// flushes the batch's statistics. Correct: the previous worker is joined
-// before the next starts, and the last on shutdown, so at most one lives.
+// Every `batch_size` requests the pipeline hands the batch's statistics to a
+// background worker that flushes them. Correct: one long-lived thread, started
+// with the first batch, flushes the batches in order (at most one in flight)
+// and is joined on shutdown; a request only bumps an atomic counter, and the
+// request that ends a batch wakes that thread. (Starting a thread per batch on the request path
+// cost the server its tail latency.) workers_started() counts the batches
+// handed over, workers_joined() the ones flushed and waited for.
 //
-// With join_workers off (the thread-leak bug) the worker starts detached and
-// waits on a stop signal that never comes, so live threads grow by one per
-// batch. The
-// leaked workers park on process-lifetime state: destruction and process exit
-// neither hang nor crash; release_leaked_workers() lets them end (tests).
+// With join_workers off (the thread-leak bug) each batch's worker is a thread
+// of its own, started detached and left waiting on a stop signal that never
+// comes, so live threads grow by one per batch. The leaked workers park on
+// process-lifetime state: destruction and process exit neither hang nor
+// crash; release_leaked_workers() lets them end (tests).
 
+#include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
-
 
 namespace vigil::framework {
 
@@ -37,10 +42,10 @@ class BatchWorker {
   BatchWorker(const BatchWorker&) = delete;
   BatchWorker& operator=(const BatchWorker&) = delete;
 
-  // Counts one request; at each batch boundary, starts the batch's worker.
-  // Thread-safe.
+  // Counts one request; at each batch boundary, hands the batch to its
+  // worker. Thread-safe.
   void on_request();
-  // Joins the running worker, if any.
+  // Flushes the batches handed over and joins the flushing thread, if any.
   void shutdown();
 
   std::uint64_t workers_started() const;
@@ -52,16 +57,21 @@ class BatchWorker {
   static void release_leaked_workers();
 
  private:
-  void start_worker(BatchStats stats);
+  void start_leaked_worker(BatchStats stats);
+  void hand_to_flusher();
+  void flush_until_stopped();
 
   bool leak_;
   std::size_t batch_size_;
   Flush flush_;
+  std::atomic<std::uint64_t> requests_{0};
   mutable std::mutex mutex_;
-  std::uint64_t requests_ = 0;
-  std::uint64_t started_ = 0;
-  std::uint64_t joined_ = 0;
-  std::thread running_;
+  std::condition_variable batch_ready_;
+  std::condition_variable batch_flushed_;
+  std::uint64_t started_ = 0;  // batches handed over
+  std::uint64_t joined_ = 0;   // batches flushed
+  bool stopping_ = false;
+  std::thread flusher_;
 };
 
 }  // namespace vigil::framework
