@@ -14,8 +14,10 @@
 #include <string_view>
 
 #include "vigil/harness/defects.hpp"
-#include "vigil/framework/text/field_list.hpp"
+#include "vigil/framework/pipeline/batch_worker.hpp"
 #include "vigil/framework/routing/method.hpp"
+#include "vigil/framework/routing/route_cache.hpp"
+#include "vigil/framework/text/field_list.hpp"
 
 namespace vigil::harness {
 
@@ -63,18 +65,16 @@ class RequestGenerator {
   Scenario scenario_;
   std::uint64_t state_;
   std::uint64_t count_ = 0;
+  std::uint64_t users_;  // users signed up so far (Api): ids 1..users_
 };
 
 struct ScenarioOptions {
   Scenario scenario = Scenario::Api;
   DefectSet defects;
   std::uint64_t seed = 1;
-  // Smaller than the server's 1024 so that the cache is full within the
-  // warm-up cycles: filling it is not a leak, growing past it is.
-  std::size_t route_cache_capacity = 128;
-  // Requests per batch of the batch worker: smaller than the server's default
-  // so that short runs see several batches (one leaked thread per batch).
-  std::size_t batch_size = 64;
+  // The core as vigil-server runs it (its defaults).
+  std::size_t route_cache_capacity = framework::RouteCacheOptions{}.capacity;
+  std::size_t batch_size = framework::BatchWorkerOptions{}.batch_size;  // requests per batch worker
 };
 
 // What the core holds after some requests (tests check the defects with it).
