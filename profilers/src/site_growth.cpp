@@ -44,6 +44,14 @@ void decide(SiteJudgement& site, std::span<const double> live_bytes, std::span<c
     site.shape = site.bytes.shape;
     return;
   }
+  // Rule: blocks that come one at a time, each twice the size of the last
+  // (an arena or pool whose chunks double), keep no pace in number: their
+  // bytes do, and a doubling there is a leak.
+  if (site.blocks.shape == GrowthShape::TooShort && site.bytes.growing && site.bytes.shape == GrowthShape::Doubling) {
+    site.outcome = SiteOutcome::Leak;
+    site.shape = GrowthShape::Doubling;
+    return;
+  }
   // A block count that rose once or twice, not stopped: whether it is bounded
   // is what the run cannot tell.
   if (site.blocks.shape == GrowthShape::TooShort) {

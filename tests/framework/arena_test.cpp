@@ -49,6 +49,7 @@ TEST(Arena, GrowsIntoNewBlocksAndGivesBackBeyondTheRetainedBound) {
   ArenaOptions options;
   options.block_size = 1024;
   options.max_retained_bytes = 4096;
+  options.max_block_size = 16 * 1024;
   Arena arena(options);
   for (int i = 0; i < 100; ++i) arena.allocate(512, 8);
   EXPECT_GE(arena.bytes_used(), 100u * 512u);

@@ -52,6 +52,17 @@ TEST(SiteGrowth, OneBufferDoublingIsALeakInBytes) {
   EXPECT_EQ(j.shape, GrowthShape::Doubling);
 }
 
+TEST(SiteGrowth, ChunksThatDoubleOneBlockAtATimeAreALeakInBytes) {
+  // An arena never reset, 400 bytes a cycle, its chunks doubling from 1 KiB:
+  // one more block each time, ever further apart.
+  const auto chunks = [](double i) { return std::floor(std::log2((400 * (i + 1)) / 1024 + 1)) + 1; };
+  const SiteJudgement j = judge(make([&](double i) { return 1024 * (std::exp2(chunks(i)) - 1); }), make(chunks));
+  EXPECT_EQ(j.blocks.shape, GrowthShape::TooShort);
+  EXPECT_EQ(j.outcome, SiteOutcome::Leak);
+  EXPECT_FALSE(j.in_blocks);
+  EXPECT_EQ(j.shape, GrowthShape::Doubling);
+}
+
 TEST(SiteGrowth, BoundedKeysGettingACharacterLongerAreDrift) {
   // 512 key strings of a full LRU; ids grow by 2000 a cycle, so keys gain a
   // character as ids pass 10^4 and 10^5, the cache turning over in ~3 cycles.
