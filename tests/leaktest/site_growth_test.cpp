@@ -102,6 +102,16 @@ TEST(SiteGrowth, OneRiseMidRunIsTooShortToTell) {
   EXPECT_EQ(j.shape, GrowthShape::TooShort);
 }
 
+TEST(SiteGrowth, OneRiseThatDoubledTheSiteIsTooShortToTellHoweverSmallAgainstTheRun) {
+  // An arena never reset, 1 KiB held from the start, a 2 KiB block taken mid-run.
+  const auto bytes = make([](double i) { return i < 60 ? 1024.0 : 3072.0; });
+  const auto blocks = make([](double i) { return i < 60 ? 1.0 : 2.0; });
+  EXPECT_EQ(judge(bytes, blocks, 400'000).outcome, SiteOutcome::TooShort);
+  // Growing by a tenth of what it held, the same rise is slight.
+  const auto crept = make([](double i) { return i < 60 ? 10240.0 : 11264.0; });
+  EXPECT_EQ(judge(crept, blocks, 400'000).shape, GrowthShape::Slight);
+}
+
 TEST(SiteGrowth, AFewRisesHoldingASliverOfTheRunAreSlight) {
   // A deque's map reallocated three times in the run, 144 bytes each.
   const auto bytes = make([](double i) { return 144 * std::floor((i + 20) / 30); });
