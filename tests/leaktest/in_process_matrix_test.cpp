@@ -14,9 +14,6 @@ namespace {
 
 using vigil::reports::Finding;
 using vigil::reports::Severity;
-using vigil::test::describe;
-using vigil::test::LeakTestRun;
-using vigil::test::stack_names;
 
 struct MatrixCase {
   const char* scenario;
@@ -45,22 +42,22 @@ TEST(InProcessMatrix, At200RequestsFor100CyclesEveryDefectIsFlaggedAndTheCleanCo
   for (const MatrixCase& c : kCases) {
     std::vector<std::string> args = {"--scenario", c.scenario, "--cycles", "100", "--requests-per-cycle", "200"};
     if (c.defect != nullptr) args.insert(args.end(), {"--defect", c.defect});
-    const LeakTestRun r = vigil::test::run_leak_test(args, dir);
+    const vigil::test::LeakTestRun r = vigil::test::run_leak_test(args, dir);
     const std::string name = std::string(c.scenario) + " " + (c.defect ? c.defect : "clean");
-    ASSERT_TRUE(r.report) << name << "\n" << describe(r);
+    ASSERT_TRUE(r.report) << name << "\n" << vigil::test::describe(r);
     std::size_t verdicts = 0, named = 0, warnings = 0;
     for (const Finding& f : r.report->findings) {
       verdicts += is_verdict(f) ? 1 : 0;
-      named += is_verdict(f) && c.function != nullptr && stack_names(f, c.function) ? 1 : 0;
+      named += is_verdict(f) && c.function != nullptr && vigil::test::stack_names(f, c.function) ? 1 : 0;
       warnings += f.severity == Severity::Warning ? 1 : 0;
     }
     if (c.defect == nullptr) {
-      EXPECT_EQ(r.exit_code, 0) << name << "\n" << describe(r);
-      EXPECT_EQ(verdicts, 0u) << name << "\n" << describe(r);
-      EXPECT_EQ(warnings, 0u) << name << "\n" << describe(r);
+      EXPECT_EQ(r.exit_code, 0) << name << "\n" << vigil::test::describe(r);
+      EXPECT_EQ(verdicts, 0u) << name << "\n" << vigil::test::describe(r);
+      EXPECT_EQ(warnings, 0u) << name << "\n" << vigil::test::describe(r);
     } else {
-      EXPECT_EQ(r.exit_code, 1) << name << "\n" << describe(r);
-      EXPECT_GE(named, 1u) << name << " should name " << c.function << "\n" << describe(r);
+      EXPECT_EQ(r.exit_code, 1) << name << "\n" << vigil::test::describe(r);
+      EXPECT_GE(named, 1u) << name << " should name " << c.function << "\n" << vigil::test::describe(r);
     }
   }
 }
