@@ -27,6 +27,7 @@ constexpr std::array<ScenarioInfo, 3> kScenarios{{
 constexpr std::uint32_t kApiConnections = 16;
 constexpr std::uint32_t kBurstConnections = 4;
 constexpr std::uint64_t kBurstLength = 48;
+constexpr std::uint64_t kRegularUsers = 100;
 constexpr Catalog<ScenarioInfo> kCatalog{kScenarios};
 
 // Scatters ids and chains the generator's state (one SplitMix64 step each).
@@ -50,7 +51,7 @@ std::string scenario_names() { return kCatalog.names(); }
 // ---- RequestGenerator ------------------------------------------------------
 
 RequestGenerator::RequestGenerator(Scenario scenario, std::uint64_t seed)
-    : scenario_(scenario), state_(mix(seed)) {}
+    : scenario_(scenario), state_(mix(seed)), users_(kRegularUsers) {}
 
 std::uint64_t RequestGenerator::random() {
   state_ = mix(state_);
@@ -77,28 +78,29 @@ void RequestGenerator::next_api(SyntheticRequest& r) {
   r.headers.add("User-Agent", "vigil-leak-test/1");
   r.headers.add("Accept", "application/json");
   const std::uint64_t pick = random();
-  // Ids as real APIs hand them out (UUIDs): mostly a bounded set of 100
-  // users, and now and then a user never seen before (new users sign up).
-  // Same-length ids keep the route cache's recycled key strings from
-  // ratcheting up in capacity, which would look like slow growth.
+  // User ids as a database hands them out: decimal, counting up, so they get
+  // longer as the service lives. Most requests are for the first users (the
+  // regulars), some for any user so far, and now and then a user signs up.
   const bool new_user = pick % 8 == 6 && (pick & (1ULL << 32)) == 0;
-  char id[40];
-  const std::uint64_t user = new_user ? mix(count_ + (1ULL << 40)) : mix(1 + (pick >> 8) % 100);
-  const auto id_end = fmt::format_to_n(id, sizeof id, "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", user >> 32,
-                                       (user >> 16) & 0xffff, (user >> 4) & 0xfff, user & 0xfff,
-                                       (user * 0x9e3779b97f4a7c15ULL) >> 16);
-  const std::string_view user_id(id, static_cast<std::size_t>(id_end.out - id));
+  std::uint64_t user = 0;
+  if (new_user) {
+    user = ++users_;
+  } else if ((pick >> 33) % 4 == 0) {
+    user = 1 + (pick >> 8) % users_;
+  } else {
+    user = 1 + (pick >> 8) % kRegularUsers;
+  }
   const std::uint64_t n = (pick >> 40) % 500;
   switch (pick % 8) {
     case 0: r.path = "/"; break;
     case 1: r.path = "/json"; break;
     case 2:
-      fmt::format_to(std::back_inserter(r.path), "/users/{}", user_id);
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", user);
       fmt::format_to(std::back_inserter(r.query), "fields=name%2Cemail&page={}", n % 7);
       break;
     case 3:
-      fmt::format_to(std::back_inserter(r.path), "/users/{}", user_id);
-      r.headers.add("X-Request-Id", "client-req-0001");
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", user);
+      r.headers.add("X-Request-Id", fmt::format("client-req-{}", count_ + 1));
       r.headers.add("Origin", "https://app.example.test");
       break;
     case 4:
@@ -113,14 +115,14 @@ void RequestGenerator::next_api(SyntheticRequest& r) {
       break;
     case 6:
       if (new_user) {
-        fmt::format_to(std::back_inserter(r.path), "/users/{}", user_id);
+        fmt::format_to(std::back_inserter(r.path), "/users/{}", user);
       } else {
         fmt::format_to(std::back_inserter(r.path), "/no/such/page-{}", n % 9);  // 404
       }
       break;
     default:  // CORS preflight
       r.method = Method::OPTIONS;
-      fmt::format_to(std::back_inserter(r.path), "/users/{}", user_id);
+      fmt::format_to(std::back_inserter(r.path), "/users/{}", user);
       r.headers.add("Origin", "https://app.example.test");
       r.headers.add("Access-Control-Request-Method", "POST");
       break;
@@ -130,12 +132,11 @@ void RequestGenerator::next_api(SyntheticRequest& r) {
 void RequestGenerator::next_random_path(SyntheticRequest& r) {
   r.connection = static_cast<std::uint32_t>(count_ % kApiConnections);
   r.headers.add("Host", "api.example.test");
-  // Never seen before: a bijection of the request counter, in random order.
-  const std::uint64_t unique = mix(count_);
+  // Never seen before: the request counter, in decimal (ids get longer).
   if (random() % 4 == 0) {
-    fmt::format_to(std::back_inserter(r.path), "/missing/{:016x}", unique);  // 404s are cached too
+    fmt::format_to(std::back_inserter(r.path), "/missing/{}", count_ + 1);  // 404s are cached too
   } else {
-    fmt::format_to(std::back_inserter(r.path), "/users/{:016x}", unique);
+    fmt::format_to(std::back_inserter(r.path), "/users/{}", count_ + 1);
   }
 }
 
@@ -170,25 +171,6 @@ struct ScenarioRunner::Core {
   explicit Core(const ScenarioOptions& o)
       : app_holder(make_reference_app(app_options(o))), generator(o.scenario, o.seed) {
     worker = app.make_worker();
-    prewarm_route_cache(o.route_cache_capacity);
-  }
-
-  // Fills every route cache slot once with a path as long as the scenarios'
-  // longest, so the slots' recycled key strings already have their final
-  // capacity: otherwise they ratchet up slowly over the run (bounded, but a
-  // slow rise that blurs the growth of real leaks).
-  void prewarm_route_cache(std::size_t capacity) {
-    auto session = app.open_session("10.255.0.1:40000");
-    http::Response ignored;
-    for (std::size_t i = 0; i < 2 * capacity; ++i) {
-      target.clear();
-      fmt::format_to(std::back_inserter(target), "/users/prewarm-{:036x}", i);
-      http::Request req;
-      req.method = "GET";
-      req.target = req.path = target;
-      app.handle(*worker, *session, req, ignored);
-    }
-    prewarm = app.stats();
   }
 
   void handle_one() {
@@ -230,7 +212,6 @@ struct ScenarioRunner::Core {
   std::string content_length;
   std::vector<http::Header> headers;
   http::Response response;
-  AppStats prewarm;  // counters after the prewarm, left out of state()
 };
 
 ScenarioRunner::ScenarioRunner(ScenarioOptions options)
@@ -245,7 +226,7 @@ void ScenarioRunner::run(std::size_t n) {
 ScenarioState ScenarioRunner::state() const {
   const AppStats a = core_->app.stats();
   ScenarioState s;
-  s.requests = a.requests - core_->prewarm.requests;
+  s.requests = a.requests;
   auto status_class = [&s](int status) -> std::uint64_t* {
     if (status >= 200 && status < 300) return &s.status_2xx;
     if (status >= 400 && status < 500) return &s.status_4xx;
@@ -254,9 +235,6 @@ ScenarioState ScenarioRunner::state() const {
   };
   for (const auto& [status, count] : a.responses_by_status) {
     if (std::uint64_t* n = status_class(status)) *n += count;
-  }
-  for (const auto& [status, count] : core_->prewarm.responses_by_status) {
-    if (std::uint64_t* n = status_class(status)) *n -= count;
   }
   s.route_cache_entries = a.route_cache_entries;
   s.arena_bytes_reserved = a.arena_bytes_reserved;

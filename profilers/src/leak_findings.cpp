@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -143,6 +144,31 @@ void add_undecided_findings(reports::Report& report, const LeakAnalysis& analysi
   }
 }
 
+// The cycles at which `ys` rose by whole units, from index `first` on.
+std::vector<std::size_t> unit_rises(const std::vector<double>& ys, std::size_t first) {
+  std::vector<std::size_t> at;
+  for (std::size_t i = first + 1; i < ys.size(); ++i) {
+    if (ys[i] >= ys[i - 1] + 1) at.push_back(i);
+  }
+  return at;
+}
+
+// The first site whose block count rose in exactly the cycles the thread
+// count did, by as many, and never fell in the judged window (a thread's
+// std::thread state and its TLS both do: either names what started it).
+std::optional<std::uint64_t> site_rising_with_threads(const LeakSeries& series, std::size_t first) {
+  const std::vector<std::size_t> thread_rises = unit_rises(series.threads, first);
+  if (thread_rises.empty() || first >= series.threads.size()) return std::nullopt;
+  const double threads_grown = series.threads.back() - series.threads[first];
+  for (const SiteSeries& s : series.sites) {
+    const std::vector<double>& blocks = s.live_blocks;
+    if (blocks.size() != series.threads.size() || blocks.back() - blocks[first] != threads_grown) continue;
+    if (!std::is_sorted(blocks.begin() + static_cast<std::ptrdiff_t>(first), blocks.end())) continue;
+    if (unit_rises(blocks, first) == thread_rises) return s.site;
+  }
+  return std::nullopt;
+}
+
 void add_thread_finding(reports::Report& report, const LeakSeries& series, const LeakAnalysis& analysis,
                         const StackOf& stack_of) {
   if (!analysis.threads.growing) return;
@@ -158,7 +184,9 @@ void add_thread_finding(reports::Report& report, const LeakSeries& series, const
              {"shape", to_string(analysis.threads.shape)},
              {"fit", fit_json(analysis.threads.fit)}};
   // Each leaked thread keeps what started it (std::thread's state, its
-  // TLS): the growing site whose blocks grow at the threads' pace names it.
+  // TLS): the growing site whose blocks grow at the threads' pace names it,
+  // or, when no site grew enough to be judged on its own (a few threads in a
+  // short run), the site whose blocks rose in the very cycles the threads did.
   const SiteGrowth* starter = nullptr;
   const double pace = analysis.threads.fit.slope;
   for (const SiteGrowth& g : analysis.growing_sites) {
@@ -167,10 +195,13 @@ void add_thread_finding(reports::Report& report, const LeakSeries& series, const
       starter = &g;
     }
   }
-  if (starter) {
-    f.stack = stack_of(starter->site);
+  std::optional<std::uint64_t> site;
+  if (starter) site = starter->site;
+  if (!site) site = site_rising_with_threads(series, analysis.threads.fit.first);
+  if (site) {
+    f.stack = stack_of(*site);
     f.message += fmt::format(", started at {}", describe_allocating_frame(f.stack));
-    f.extra["site"] = starter->site;
+    f.extra["site"] = *site;
   }
   report.add_finding(std::move(f));
 }

@@ -44,6 +44,14 @@ void decide(SiteJudgement& site, std::span<const double> live_bytes, std::span<c
     site.shape = site.bytes.shape;
     return;
   }
+  // Rule: blocks that come one at a time, each twice the size of the last
+  // (an arena or pool whose chunks double), keep no pace in number: their
+  // bytes do, and a doubling there is a leak.
+  if (site.blocks.shape == GrowthShape::TooShort && site.bytes.growing && site.bytes.shape == GrowthShape::Doubling) {
+    site.outcome = SiteOutcome::Leak;
+    site.shape = GrowthShape::Doubling;
+    return;
+  }
   // A block count that rose once or twice, not stopped: whether it is bounded
   // is what the run cannot tell.
   if (site.blocks.shape == GrowthShape::TooShort) {
@@ -99,7 +107,11 @@ SiteJudgement judge_site(std::span<const double> live_bytes, std::span<const dou
     const GrowthVerdict& view = site.in_blocks ? site.blocks : site.bytes;
     const double held = site.bytes.fit.held_growth;
     const bool slight = held < options.slight_share * run_live_bytes || held < options.max_drift * site.bytes.fit.start;
-    if (slight && view.steps.rises.size() < options.few_rises) {
+    // ... but a site too short to tell that at least doubled what it held is
+    // said so: a leak that has only begun is that small against the run.
+    const bool doubled = site.bytes.fit.start > 0 && held >= site.bytes.fit.start;
+    const bool undecided_and_doubled = site.outcome == SiteOutcome::TooShort && doubled;
+    if (slight && view.steps.rises.size() < options.few_rises && !undecided_and_doubled) {
       site.outcome = SiteOutcome::Clean;
       site.shape = GrowthShape::Slight;
     }

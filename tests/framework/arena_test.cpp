@@ -49,10 +49,13 @@ TEST(Arena, GrowsIntoNewBlocksAndGivesBackBeyondTheRetainedBound) {
   ArenaOptions options;
   options.block_size = 1024;
   options.max_retained_bytes = 4096;
+  options.max_block_size = 16 * 1024;
   Arena arena(options);
   for (int i = 0; i < 100; ++i) arena.allocate(512, 8);
   EXPECT_GE(arena.bytes_used(), 100u * 512u);
-  EXPECT_GE(arena.block_count(), 50u);
+  // Blocks of 1, 2, 4, 8 KiB, then of the largest size, 16 KiB: 2 + 4 + 8 + 16 + 32 + 32 + 32 >= 100 allocations.
+  EXPECT_EQ(arena.block_count(), 7u);
+  EXPECT_EQ(arena.bytes_reserved(), (1u + 2 + 4 + 8 + 16 + 16 + 16) * 1024);
   arena.reset();
   EXPECT_EQ(arena.bytes_used(), 0u);
   EXPECT_LE(arena.bytes_reserved(), 4096u);

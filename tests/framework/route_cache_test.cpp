@@ -1,8 +1,11 @@
 #include "vigil/framework/routing/route_cache.hpp"
 
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "counting_new.hpp"
 
 namespace vigil::framework {
 namespace {
@@ -151,6 +154,27 @@ TEST(RouteCache, BoundedCacheNeverExceedsCapacity) {
     EXPECT_LE(cache.size(), 4u);
   }
   EXPECT_EQ(cache.stats().evictions, 96u);
+}
+
+TEST(RouteCache, FillingABoundedCacheAllocatesNothingAndAnUnboundedOneGrowsPastItsCapacity) {
+  const Router router = make_router();
+  Params p;
+  std::vector<std::string> paths;
+  for (int i = 0; i < 200; ++i) paths.push_back("/users/" + std::to_string(i));
+  router.match(Method::GET, "/users/0", p);  // the router builds its index on the first match
+  RouteCache bounded(router, 64);
+  {
+    testing::CountingScope scope;
+    for (const std::string& path : paths) bounded.lookup(Method::GET, path, p);
+    EXPECT_EQ(scope.tally().news, 0);
+  }
+  RouteCache unbounded(router, RouteCacheOptions{.capacity = 64, .bounded = false});
+  testing::CountingScope scope;
+  for (int i = 0; i < 64; ++i) unbounded.lookup(Method::GET, paths[i], p);
+  EXPECT_EQ(scope.tally().news, 0);
+  for (int i = 64; i < 200; ++i) unbounded.lookup(Method::GET, paths[i], p);
+  EXPECT_GT(scope.tally().news, 0);
+  EXPECT_EQ(unbounded.size(), 200u);
 }
 
 TEST(RouteCache, ZeroCapacityAndClear) {

@@ -52,6 +52,17 @@ TEST(SiteGrowth, OneBufferDoublingIsALeakInBytes) {
   EXPECT_EQ(j.shape, GrowthShape::Doubling);
 }
 
+TEST(SiteGrowth, ChunksThatDoubleOneBlockAtATimeAreALeakInBytes) {
+  // An arena never reset, 400 bytes a cycle, its chunks doubling from 1 KiB:
+  // one more block each time, ever further apart.
+  const auto chunks = [](double i) { return std::floor(std::log2((400 * (i + 1)) / 1024 + 1)) + 1; };
+  const SiteJudgement j = judge(make([&](double i) { return 1024 * (std::exp2(chunks(i)) - 1); }), make(chunks));
+  EXPECT_EQ(j.blocks.shape, GrowthShape::TooShort);
+  EXPECT_EQ(j.outcome, SiteOutcome::Leak);
+  EXPECT_FALSE(j.in_blocks);
+  EXPECT_EQ(j.shape, GrowthShape::Doubling);
+}
+
 TEST(SiteGrowth, BoundedKeysGettingACharacterLongerAreDrift) {
   // 512 key strings of a full LRU; ids grow by 2000 a cycle, so keys gain a
   // character as ids pass 10^4 and 10^5, the cache turning over in ~3 cycles.
@@ -89,6 +100,16 @@ TEST(SiteGrowth, OneRiseMidRunIsTooShortToTell) {
   const SiteJudgement j = judge(bytes, blocks);
   EXPECT_EQ(j.outcome, SiteOutcome::TooShort);
   EXPECT_EQ(j.shape, GrowthShape::TooShort);
+}
+
+TEST(SiteGrowth, OneRiseThatDoubledTheSiteIsTooShortToTellHoweverSmallAgainstTheRun) {
+  // An arena never reset, 1 KiB held from the start, a 2 KiB block taken mid-run.
+  const auto bytes = make([](double i) { return i < 60 ? 1024.0 : 3072.0; });
+  const auto blocks = make([](double i) { return i < 60 ? 1.0 : 2.0; });
+  EXPECT_EQ(judge(bytes, blocks, 400'000).outcome, SiteOutcome::TooShort);
+  // Growing by a tenth of what it held, the same rise is slight.
+  const auto crept = make([](double i) { return i < 60 ? 10240.0 : 11264.0; });
+  EXPECT_EQ(judge(crept, blocks, 400'000).shape, GrowthShape::Slight);
 }
 
 TEST(SiteGrowth, AFewRisesHoldingASliverOfTheRunAreSlight) {

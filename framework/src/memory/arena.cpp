@@ -1,5 +1,6 @@
 #include "vigil/framework/memory/arena.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -16,8 +17,9 @@ struct Arena::Block {
   char* end() { return begin() + payload; }
 };
 
-Arena::Arena(ArenaOptions options) : options_(options) {
+Arena::Arena(ArenaOptions options) : options_(options), next_block_size_(options.block_size) {
   if (options_.block_size < 64) throw std::invalid_argument("Arena: block size below 64 bytes");
+  if (options_.max_block_size < options_.block_size) options_.max_block_size = options_.block_size;
 }
 
 Arena::~Arena() {
@@ -30,7 +32,8 @@ Arena::~Arena() {
 }
 
 Arena::Block* Arena::new_block(std::size_t min_payload) {
-  const std::size_t payload = min_payload > options_.block_size ? min_payload : options_.block_size;
+  const std::size_t payload = min_payload > next_block_size_ ? min_payload : next_block_size_;
+  next_block_size_ = std::min(2 * next_block_size_, options_.max_block_size);
   void* raw = std::malloc(sizeof(Block) + payload);
   if (raw == nullptr) throw std::bad_alloc();
   auto* block = static_cast<Block*>(raw);

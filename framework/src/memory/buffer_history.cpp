@@ -31,10 +31,9 @@ void BufferHistory::record(std::size_t size, Clock::time_point now) {
     if (!unbounded_) {
       drop_oldest();
     } else {
-      // The bug: age is the only bound, so a burst grows the ring. It grows by
-      // max_entries at a time (as a deque grows by nodes), so the leak shows
-      // steadily, allocated here in record().
-      const std::size_t grown_capacity = capacity_ + options_.max_entries;
+      // The bug: age is the only bound, so a burst grows the ring. It doubles,
+      // as a growable ring buffer (or a vector) does.
+      const std::size_t grown_capacity = 2 * capacity_;
       std::unique_ptr<Entry[]> grown(new Entry[grown_capacity]);
       for (std::size_t i = 0; i < count_; ++i) grown[i] = slot(i);
       slots_ = std::move(grown);

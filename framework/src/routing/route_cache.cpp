@@ -50,7 +50,14 @@ RouteCache::RouteCache(const Router& router, RouteCacheOptions options)
       hash_only_(options.key_comparison == KeyComparison::HashOnly),
       unbounded_(!options.bounded),
       hash_(options.hash),
-      slots_(slot_count_for(options.capacity)) {}
+      slots_(slot_count_for(options.capacity)) {
+  // Entries for the whole capacity up front, as the table above: filling the
+  // cache then allocates nothing, and only an unbounded one takes more.
+  const std::size_t slabs = (capacity_ + kSlabEntries - 1) / kSlabEntries;
+  slabs_.reserve(slabs);
+  for (std::size_t i = 0; i < slabs; ++i) slabs_.push_back(std::make_unique<Entry[]>(kSlabEntries));
+  links_.reserve(capacity_);
+}
 
 CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& params) {
   if (path.size() > kMaxPathLength || capacity_ == 0) {
@@ -76,7 +83,7 @@ CacheLookup RouteCache::lookup(Method method, std::string_view path, Params& par
 }
 
 void RouteCache::clear() {
-  slabs_.clear();
+  for (std::uint32_t i = 0; i < links_.size(); ++i) entry(i).spill.reset();
   links_.clear();
   std::fill(slots_.begin(), slots_.end(), Slot{});
   lru_head_ = lru_tail_ = kNone;
@@ -101,7 +108,7 @@ std::uint32_t RouteCache::find(std::uint32_t hash, Method method, std::string_vi
 std::uint32_t RouteCache::take_slot() {
   if (unbounded_ || size_ < capacity_) {
     const auto i = static_cast<std::uint32_t>(links_.size());
-    if (i % kSlabEntries == 0) slabs_.push_back(std::make_unique<Entry[]>(kSlabEntries));
+    if (i / kSlabEntries == slabs_.size()) slabs_.push_back(std::make_unique<Entry[]>(kSlabEntries));
     links_.emplace_back();
     return i;
   }

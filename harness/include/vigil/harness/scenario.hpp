@@ -14,8 +14,9 @@
 #include <string_view>
 
 #include "vigil/harness/defects.hpp"
-#include "vigil/framework/text/field_list.hpp"
+#include "vigil/framework/pipeline/batch_worker.hpp"
 #include "vigil/framework/routing/method.hpp"
+#include "vigil/framework/text/field_list.hpp"
 
 namespace vigil::harness {
 
@@ -63,18 +64,18 @@ class RequestGenerator {
   Scenario scenario_;
   std::uint64_t state_;
   std::uint64_t count_ = 0;
+  std::uint64_t users_;  // users signed up so far (Api): ids 1..users_
 };
 
 struct ScenarioOptions {
   Scenario scenario = Scenario::Api;
   DefectSet defects;
   std::uint64_t seed = 1;
-  // Smaller than the server's 1024 so that the cache is full within the
-  // warm-up cycles: filling it is not a leak, growing past it is.
+  // Smaller than the server's 1024: route-cache-unbounded shows only once
+  // the cache holds more paths than its capacity, and the api scenario meets
+  // 1024 distinct paths after ~20000 requests, 128 after ~700.
   std::size_t route_cache_capacity = 128;
-  // Requests per batch of the batch worker: smaller than the server's default
-  // so that short runs see several batches (one leaked thread per batch).
-  std::size_t batch_size = 64;
+  std::size_t batch_size = framework::BatchWorkerOptions{}.batch_size;  // requests per batch worker, as the server
 };
 
 // What the core holds after some requests (tests check the defects with it).

@@ -1,6 +1,9 @@
 #pragma once
 // A per-request bump allocator: allocation is a pointer increment; reset()
-// rewinds to the start, keeping blocks up to a retained bound.
+// rewinds to the start, keeping blocks up to a retained bound. Blocks start
+// small and each new one is twice the last (as bumpalo's and Zig's arenas
+// grow, up to a largest size), so a small request costs little and a large
+// one few blocks.
 //
 // The pipeline calls end_request() after every request. With
 // reset_per_request off (the arena-no-reset bug) end_request() does nothing,
@@ -13,7 +16,8 @@
 namespace vigil::framework {
 
 struct ArenaOptions {
-  std::size_t block_size = 16 * 1024;       // size of a regular block
+  std::size_t block_size = 1024;               // size of the first block
+  std::size_t max_block_size = 1024 * 1024;    // blocks double up to this size
   std::size_t max_retained_bytes = 64 * 1024;  // blocks kept across reset()
   bool reset_per_request = true;                // end_request() rewinds
 };
@@ -55,6 +59,7 @@ class Arena {
   char* limit_ = nullptr;
   std::size_t used_before_current_ = 0;  // bytes used in blocks before current_
   std::size_t reserved_ = 0;
+  std::size_t next_block_size_;  // of the next regular block
   std::size_t block_count_ = 0;
 };
 

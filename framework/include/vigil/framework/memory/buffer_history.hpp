@@ -3,7 +3,7 @@
 // Correct: pruned by age AND capped in count, in a fixed ring allocated once
 // at construction, so recording allocates nothing. Pruning AgeOnly (the
 // history-unbounded bug) prunes by age alone, so a burst within the age
-// window grows the ring without limit. The clock is injected
+// window grows the ring without limit (doubling it when full). The clock is injected
 // (record(size, now)) for tests and tools.
 
 #include <chrono>

@@ -126,10 +126,10 @@ class RouteCache {
   bool hash_only_;
   bool unbounded_;
   RouteCacheHash hash_;
-  // Entries live in slabs of kSlabEntries, allocated as the cache fills:
-  // an entry never moves, and a cache that grows (route-cache-unbounded)
-  // takes a slab at a time rather than copying all it holds into a block
-  // twice the size.
+  // Entries live in slabs of kSlabEntries, the capacity's worth allocated at
+  // construction: an entry never moves, and a cache that grows past its
+  // capacity (route-cache-unbounded) takes a slab at a time rather than
+  // copying all it holds into a block twice the size.
   static constexpr std::size_t kSlabEntries = 32;
   Entry& entry(std::uint32_t i) { return slabs_[i / kSlabEntries][i % kSlabEntries]; }
   const Entry& entry(std::uint32_t i) const { return slabs_[i / kSlabEntries][i % kSlabEntries]; }
