@@ -203,13 +203,14 @@ class CaptureParser {
 
   void cpu_sample(const Fields& f) {
     if (!cpu_) fail("cpu sample outside a cpu-profile record");
-    if (f.size() < 2) fail("short cpu line");
-    const auto n = num(f[1]);
-    if (f.size() != 2 + n) fail("cpu frame count does not match");
-    std::vector<std::uint64_t> frames;
-    frames.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) frames.push_back(hex(f[2 + i]));
-    cpu_->stacks.push_back(std::move(frames));
+    if (f.size() < 3) fail("short cpu line");
+    CpuSample sample;
+    sample.weight = num(f[1]);
+    const auto n = num(f[2]);
+    if (f.size() != 3 + n) fail("cpu frame count does not match");
+    sample.frames.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) sample.frames.push_back(hex(f[3 + i]));
+    cpu_->stacks.push_back(std::move(sample));
   }
 
   // A cpu-profile record counts only once complete: a cut one is dropped.

@@ -25,11 +25,15 @@ std::string function_key(const reports::Frame& frame) {
   return fmt::format("[{}]+0x{:x}", std::filesystem::path(frame.module).filename().string(), frame.offset);
 }
 
-void add_samples(reports::Profile& into, const RawSamples& raw) {
+std::uint64_t add_samples(reports::Profile& into, const RawSamples& raw) {
   // Identical address stacks first: symbolizing is per distinct stack.
   std::map<std::vector<std::uint64_t>, std::uint64_t> by_addresses;
-  for (const auto& stack : raw.stacks)
-    if (!stack.empty()) ++by_addresses[stack];
+  std::uint64_t periods = 0;
+  for (const auto& sample : raw.stacks) {
+    if (sample.frames.empty()) continue;
+    ++by_addresses[sample.frames];
+    periods += sample.weight;
+  }
   std::map<std::vector<FrameKey>, std::size_t> index;
   for (std::size_t i = 0; i < into.stacks.size(); ++i) {
     std::vector<FrameKey> key;
@@ -53,6 +57,12 @@ void add_samples(reports::Profile& into, const RawSamples& raw) {
     }
   }
   into.threads += raw.threads;
+  return periods;
+}
+
+void set_cpu_time(reports::Profile& profile, std::uint64_t periods, double hz) {
+  const std::uint64_t samples = total_samples(profile);
+  profile.period_seconds = samples == 0 ? 1.0 / hz : static_cast<double>(periods) / (hz * static_cast<double>(samples));
 }
 
 std::uint64_t total_samples(const reports::Profile& profile) {

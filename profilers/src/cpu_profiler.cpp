@@ -112,14 +112,15 @@ reports::Profile CpuProfiler::stop() {
   impl_->running = false;
 
   RawSamples raw;
-  sampling::g_samples.for_each([&](const std::uintptr_t* frames, unsigned n) { raw.stacks.emplace_back(frames, frames + n); });
+  sampling::g_samples.for_each([&](const std::uintptr_t* frames, unsigned n, std::uint64_t weight) {
+    raw.stacks.push_back(CpuSample{weight, std::vector<std::uint64_t>(frames, frames + n)});
+  });
   raw.threads = sampling::g_samples.threads();
   raw.dropped = impl_->dropped_at_stop = sampling::g_samples.dropped();
   sampling::g_samples.reset();
   g_busy.store(false);
   raw.modules = loaded_modules();
-  profile.period_seconds = 1.0 / impl_->hz;
-  add_samples(profile, raw);
+  set_cpu_time(profile, add_samples(profile, raw), impl_->hz);
   return profile;
 }
 

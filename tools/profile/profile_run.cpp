@@ -103,8 +103,8 @@ Profiled profile_command(const Options& o) {
   } catch (const profilers::LaunchError& e) {
     throw UsageError(e.what());
   }
-  out.profile.period_seconds = 1.0 / static_cast<double>(o.hz);
   // Every image that ran: the command, and the programs it or its children exec'd.
+  std::uint64_t periods = 0;
   for (const auto& file : profilers::list_captures(captures.path())) {
     profilers::Capture capture;
     try {
@@ -117,8 +117,9 @@ Profiled profile_command(const Options& o) {
                               capture.cpu->dropped};
     out.dropped += raw.dropped;
     ++out.processes;
-    profilers::add_samples(out.profile, raw);
+    periods += profilers::add_samples(out.profile, raw);
   }
+  profilers::set_cpu_time(out.profile, periods, static_cast<double>(o.hz));
   if (out.processes == 0 && out.target->ok())
     throw UsageError("no profile from the target; is it statically linked?");
   return out;

@@ -92,7 +92,9 @@ void finish_cpu_profile() {
   Records records(g_writer);
   const sampling::SampleStore& store = sampling::g_samples;
   records.cpu_profile(g_config.profile_hz, store.threads(), store.samples(), store.dropped());
-  store.for_each([&](const std::uintptr_t* frames, unsigned n) { records.cpu_sample(frames, n); });
+  store.for_each([&](const std::uintptr_t* frames, unsigned n, std::uint64_t weight) {
+    records.cpu_sample(weight, frames, n);
+  });
   write_module_map();
   records.end_cpu_profile();
   close_capture();

@@ -39,7 +39,10 @@ void on_sigprof(int, siginfo_t* info, void* context) {
                                     static_cast<std::uintptr_t>(m.gregs[REG_RBP])};
     std::uintptr_t frames[kMaxSampleDepth];
     const unsigned n = preload::walk_interrupted(at, thread_stack_around(at.sp), frames, g_depth);
-    g_samples.append(frames, n);
+    // Periods the kernel saw expire while this signal was pending (CPU
+    // timers are checked at scheduler ticks: several periods may pass).
+    const int overrun = info->si_overrun;
+    g_samples.append(frames, n, 1 + static_cast<std::uint32_t>(overrun > 0 && overrun < 1000000 ? overrun : 0));
     errno = saved_errno;
   }
   g_in_handler.fetch_sub(1, std::memory_order_acq_rel);

@@ -29,7 +29,7 @@ SampleStore::Chunk* SampleStore::claim() {
   return index < count_ ? &chunks_[index] : nullptr;
 }
 
-bool SampleStore::append(const std::uintptr_t* frames, unsigned count) {
+bool SampleStore::append(const std::uintptr_t* frames, unsigned count, std::uint32_t weight) {
   if (!chunks_ || count == 0 || count + 1 > kChunkWords) return false;
   const std::uint32_t generation = generation_.load(std::memory_order_acquire);
   Cursor& cursor = t_cursor;
@@ -49,7 +49,7 @@ bool SampleStore::append(const std::uintptr_t* frames, unsigned count) {
     }
     used = 0;
   }
-  chunk->words[used] = count;
+  chunk->words[used] = count | static_cast<std::uintptr_t>(weight) << 32;
   for (unsigned i = 0; i < count; ++i) chunk->words[used + 1 + i] = frames[i];
   chunk->used.store(used + 1 + count, std::memory_order_release);
   samples_.fetch_add(1, std::memory_order_relaxed);

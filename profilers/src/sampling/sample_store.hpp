@@ -6,7 +6,9 @@
 // and counted. The reader goes over every chunk after the writers stopped
 // (CpuSampler::stop waits for handlers in flight).
 //
-// A sample in a chunk: its frame count, then its frames (innermost first).
+// A sample in a chunk: a word with its frame count (low 32 bits) and its
+// weight (high 32 bits: the sampling periods it stands for), then its
+// frames (innermost first).
 
 #include <atomic>
 #include <cstddef>
@@ -24,9 +26,9 @@ class SampleStore {
 
   // Appends one stack for the calling thread; false (and counted) when the
   // pool is exhausted. Async-signal-safe.
-  bool append(const std::uintptr_t* frames, unsigned count);
+  bool append(const std::uintptr_t* frames, unsigned count, std::uint32_t weight = 1);
 
-  // Calls f(frames, count) for every stored sample. Only while no thread appends.
+  // Calls f(frames, count, weight) for every stored sample. Only while no thread appends.
   template <typename F>
   void for_each(F&& f) const {
     const std::size_t used = claimed();
@@ -34,8 +36,8 @@ class SampleStore {
       const Chunk& chunk = chunks_[c];
       const std::size_t end = chunk.used.load(std::memory_order_acquire);
       for (std::size_t i = 0; i < end;) {
-        const auto n = static_cast<unsigned>(chunk.words[i]);
-        f(&chunk.words[i + 1], n);
+        const auto n = static_cast<unsigned>(chunk.words[i] & 0xffffffffu);
+        f(&chunk.words[i + 1], n, static_cast<std::uint64_t>(chunk.words[i] >> 32));
         i += 1 + n;
       }
     }

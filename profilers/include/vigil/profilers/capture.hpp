@@ -73,14 +73,21 @@ struct ExitReport {
   std::uint64_t reachable_blocks() const;
 };
 
+// One stack sampled in CPU mode: innermost first, the interrupted pc + 1,
+// then return addresses; `weight` sampling periods (1 + the timer's
+// overruns: periods that elapsed while the signal waited).
+struct CpuSample {
+  std::uint64_t weight = 1;
+  std::vector<std::uint64_t> frames;
+};
+
 // The samples of a process profiled in CPU mode (VIGIL_PROFILE_HZ).
 struct CpuSamples {
   std::uint64_t hz = 0;
   std::uint64_t threads = 0;   // threads sampled at least once
   std::uint64_t samples = 0;   // stored samples (= stacks.size())
   std::uint64_t dropped = 0;   // samples lost: the store was full
-  // One per sample, innermost first: the interrupted pc + 1, then return addresses.
-  std::vector<std::vector<std::uint64_t>> stacks;
+  std::vector<CpuSample> stacks;
 };
 
 struct Capture {

@@ -20,9 +20,11 @@
 //   x <site> <unreachable_bytes> <unreachable_blocks> <reachable_bytes> <reachable_blocks>
 //   end-exit
 //   cpu-profile <hz> <threads> <samples> <dropped>  (CPU profile mode, at exit)
-//   cpu <n> <hex address>...                      (one sample, innermost first;
-//                                                  the first is the interrupted
-//                                                  pc + 1, the others return addresses)
+//   cpu <weight> <n> <hex address>...             (one sample: the sampling periods
+//                                                  it stands for, then its stack,
+//                                                  innermost first; the first is the
+//                                                  interrupted pc + 1, the others
+//                                                  return addresses)
 //   module / range ...                             (the module map, as above)
 //   end-cpu-profile
 // A snapshot is written at each vigil_cycle() call, on the timer (env
@@ -149,8 +151,8 @@ class RecordWriter {
     kind(Record::CpuProfile).dec(hz).ch(' ').dec(threads).ch(' ').dec(samples).ch(' ');
     line_end(out_.dec(dropped));
   }
-  void cpu_sample(const std::uintptr_t* frames, unsigned count) {
-    kind(Record::CpuSample).dec(count);
+  void cpu_sample(std::uint64_t weight, const std::uintptr_t* frames, unsigned count) {
+    kind(Record::CpuSample).dec(weight).ch(' ').dec(count);
     for (unsigned i = 0; i < count; ++i) out_.ch(' ').hex(frames[i]);
     line_end(out_);
   }
