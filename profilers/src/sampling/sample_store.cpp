@@ -14,6 +14,8 @@ struct Cursor {
 };
 constinit thread_local Cursor t_cursor{};
 
+std::atomic<std::uint32_t> g_last_generation{0};
+
 }  // namespace
 
 bool SampleStore::init(std::size_t chunks) {
@@ -21,6 +23,7 @@ bool SampleStore::init(std::size_t chunks) {
   chunks_ = static_cast<Chunk*>(preload::map_memory(sizeof(Chunk) * chunks));
   if (!chunks_) return false;
   count_ = chunks;
+  generation_.store(g_last_generation.fetch_add(1) + 1, std::memory_order_release);
   return true;
 }
 
@@ -63,7 +66,7 @@ void SampleStore::reset() {
   samples_.store(0, std::memory_order_relaxed);
   dropped_.store(0, std::memory_order_relaxed);
   threads_.store(0, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
+  generation_.store(g_last_generation.fetch_add(1) + 1, std::memory_order_release);
 }
 
 }  // namespace vigil::sampling

@@ -20,7 +20,8 @@ class SampleStore {
  public:
   static constexpr std::size_t kChunkWords = 16 * 1024;  // 128 KiB: ~480 stacks of 32 frames
 
-  // Maps `chunks` chunks (address space only, NORESERVE); false when mmap fails.
+  // Maps `chunks` chunks (address space only, NORESERVE; kept for the
+  // process's life: a late signal may still write); false when mmap fails.
   bool init(std::size_t chunks);
   bool ready() const { return chunks_ != nullptr; }
 
@@ -65,8 +66,9 @@ class SampleStore {
   Chunk* chunks_ = nullptr;
   std::size_t count_ = 0;
   std::atomic<std::size_t> next_{0};
-  // Bumped by reset(): a thread's chunk from an earlier run is not reused.
-  std::atomic<std::uint32_t> generation_{1};
+  // A number no other store or run had (init, reset): a thread's chunk
+  // from an earlier run, or from another store, is not reused.
+  std::atomic<std::uint32_t> generation_{0};
   std::atomic<std::uint64_t> samples_{0}, dropped_{0}, threads_{0};
 };
 
