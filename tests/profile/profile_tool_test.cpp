@@ -1,7 +1,9 @@
 // End-to-end: the built vigil-profile on test programs whose CPU time splits
 // 70/30 between two functions (one thread, ten threads, and the same
 // program exec'd by a fork child), on the reference core in-process, and
-// on bad input.
+// on bad input. The kernel checks CPU timers at its ticks (250 Hz here):
+// --hz 999 takes a sample at about every tick, and 3 s of CPU time give a
+// few hundred samples even on a loaded machine.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -54,23 +56,25 @@ void expect_split(const Profiled& p) {
 
 TEST(ProfileTool, SplitsOneThreadsTime70To30) {
   ScratchDir dir("vigil-profile");
-  expect_split(profile({"--", VIGIL_PROFILE_SPLIT, "--cpu-seconds", "2"}, dir));
+  expect_split(profile({"--hz", "999", "--", VIGIL_PROFILE_SPLIT, "--cpu-seconds", "3"}, dir));
 }
 
 TEST(ProfileTool, SplitsTenThreadsTime70To30) {
   ScratchDir dir("vigil-profile");
-  const Profiled p = profile({"--hz", "199", "--", VIGIL_PROFILE_SPLIT, "--threads", "10", "--cpu-seconds", "2"}, dir);
+  // Ten threads on two cores meet fewer ticks per CPU-second: more CPU time.
+  const Profiled p = profile({"--hz", "999", "--", VIGIL_PROFILE_SPLIT, "--threads", "10", "--cpu-seconds", "6"}, dir);
   expect_split(p);
   EXPECT_NE(p.run.out.find("10 threads"), std::string::npos) << p.run.out;  // the ten workers (main only waits)
 }
 
 TEST(ProfileTool, ProfilesTheProgramAForkChildExecsButNotTheChildBeforeIt) {
   ScratchDir dir("vigil-profile");
-  const Profiled p = profile({"--", VIGIL_PROFILE_SPAWNER, VIGIL_PROFILE_SPLIT, "--cpu-seconds", "2"}, dir);
+  const Profiled p =
+      profile({"--hz", "999", "--", VIGIL_PROFILE_SPAWNER, VIGIL_PROFILE_SPLIT, "--cpu-seconds", "3"}, dir);
   expect_split(p);
   ASSERT_TRUE(p.report);
   EXPECT_EQ(share_of(*p.report, "total_share", "child_before_exec"), -1) << p.run.out;
-  EXPECT_EQ(p.report->config.at("processes"), 1);
+  EXPECT_EQ(p.report->config.at("processes"), 2);  // the spawner (waiting) and the program it exec'd
 }
 
 TEST(ProfileTool, ProfilesTheReferenceCoreInProcess) {
