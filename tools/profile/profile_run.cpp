@@ -1,6 +1,5 @@
 #include "profile_run.hpp"
 
-#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "vigil/harness/scenario.hpp"
+#include "vigil/harness/temp_dir.hpp"
 #include "vigil/harness/tool_cli.hpp"
 #include "vigil/profilers/capture.hpp"
 #include "vigil/profilers/cpu_profile.hpp"
@@ -31,26 +31,6 @@ namespace {
 constexpr const char* kTool = "vigil-profile";
 constexpr unsigned kDepth = 64;  // frames per sample
 constexpr std::int64_t kMaxHz = profilers::CpuProfiler::kMaxHz, kMaxTop = 1000, kMaxRequests = 1000000000;
-
-// A private folder for the captures, removed when the run is over.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "vigil-profile-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw UsageError("cannot create a temporary folder");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void check_range(std::int64_t value, std::int64_t lo, std::int64_t hi, const char* option) {
   if (value < lo || value > hi) throw UsageError(fmt::format("{} must be within {}..{}", option, lo, hi));
@@ -92,7 +72,7 @@ struct Profiled {
 };
 
 Profiled profile_command(const Options& o) {
-  TempDir captures;
+  harness::TempDir captures("vigil-profile");
   profilers::RunOptions run;
   run.output_dir = captures.path();
   run.stack_depth = kDepth;
