@@ -1,6 +1,5 @@
 #include "profile_run.hpp"
 
-
 #include <algorithm>
 #include <chrono>
 #include <fstream>
