@@ -54,6 +54,9 @@ class CaptureParser {
       case Record::Exit: return exit(f);
       case Record::ExitSite: return exit_site(f);
       case Record::EndExit: return end_exit();
+      case Record::CpuProfile: return cpu_profile(f);
+      case Record::CpuSample: return cpu_sample(f);
+      case Record::EndCpuProfile: return end_cpu_profile();
     }
   }
 
@@ -189,6 +192,35 @@ class CaptureParser {
     cap_.exit->sites.push_back(x);
   }
 
+  void cpu_profile(const Fields& f) {
+    cpu_ = CpuSamples{};
+    cpu_->hz = num(f[1]);
+    cpu_->threads = num(f[2]);
+    cpu_->samples = num(f[3]);
+    cpu_->dropped = num(f[4]);
+    modules_.clear();
+  }
+
+  void cpu_sample(const Fields& f) {
+    if (!cpu_) fail("cpu sample outside a cpu-profile record");
+    if (f.size() < 3) fail("short cpu line");
+    CpuSample sample;
+    sample.weight = num(f[1]);
+    const auto n = num(f[2]);
+    if (f.size() != 3 + n) fail("cpu frame count does not match");
+    sample.frames.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) sample.frames.push_back(hex(f[3 + i]));
+    cpu_->stacks.push_back(std::move(sample));
+  }
+
+  // A cpu-profile record counts only once complete: a cut one is dropped.
+  void end_cpu_profile() {
+    if (!cpu_) fail("end-cpu-profile without cpu-profile");
+    if (!modules_.empty()) cap_.modules = modules_;
+    cap_.cpu = std::move(cpu_);
+    cpu_.reset();
+  }
+
   void end_exit() {
     if (!in_exit_) fail("end-exit without exit");
     in_exit_ = false;
@@ -201,6 +233,7 @@ class CaptureParser {
   bool header_ = false;
   Snapshot* open_snapshot_ = nullptr;
   bool in_exit_ = false;
+  std::optional<CpuSamples> cpu_;  // being read, until end-cpu-profile
   std::vector<Module> modules_;  // map being written by the current snapshot
 };
 

@@ -167,6 +167,8 @@ std::vector<std::string> preload_environment(const RunOptions& options) {
       "VIGIL_INTERVAL_MS=" + std::to_string(options.interval.count()),
       "VIGIL_SAMPLE_BYTES=" + std::to_string(options.sample_bytes),
       std::string("VIGIL_UNWIND=") + (unwind_method(options) == UnwindMethod::Libunwind ? "libunwind" : "fp"),
+      // Always set: a profile mode inherited from the launcher's environment is not the target's.
+      "VIGIL_PROFILE_HZ=" + std::to_string(options.profile_hz),
   };
 }
 

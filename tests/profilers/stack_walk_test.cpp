@@ -146,10 +146,18 @@ TEST_F(StackWalk, ReadsTheRulesOfCodeWithoutFramePointers) {
     EXPECT_GT(rule.cfa_offset, 8);
     EXPECT_EQ(rule.ra_offset, -8);
     // The walk cached the same rule, with the module's code.
-    const vp::FrameStep cached = vp::g_frame_steps.find(pc, false);
+    const vp::FrameStep cached = vp::g_frame_steps.find(pc, vp::Lookup::CacheOnly);
     ASSERT_NE(cached.code, nullptr);
     EXPECT_FALSE(cached.code->frame_pointers);
     EXPECT_TRUE(cached.rule.usable);
+    // A signal handler's lookup reads the same rule in place, without the loader's lock.
+    vp::g_frame_steps.clear();
+    EXPECT_EQ(vp::g_frame_steps.find(pc, vp::Lookup::CacheOnly).code, nullptr);
+    const vp::FrameStep in_place = vp::g_frame_steps.find(pc, vp::Lookup::InPlace);
+    ASSERT_NE(in_place.code, nullptr);
+    EXPECT_TRUE(in_place.rule.usable);
+    EXPECT_EQ(in_place.rule.cfa_offset, rule.cfa_offset);
+    EXPECT_EQ(in_place.rule.ra_offset, rule.ra_offset);
     EXPECT_EQ(cached.rule.cfa_offset, rule.cfa_offset);
     EXPECT_EQ(cached.rule.ra_offset, rule.ra_offset);
     checked = true;

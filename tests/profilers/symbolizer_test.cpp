@@ -7,43 +7,14 @@
 
 #include <string>
 
+#include "vigil/profilers/loaded_modules.hpp"
 #include "vigil/profilers/symbolizer.hpp"
 
 namespace vp = vigil::profilers;
 
 namespace {
 
-std::vector<vp::Module> own_modules() {
-  std::vector<vp::Module> modules;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void* data) {
-        auto* out = static_cast<std::vector<vp::Module>*>(data);
-        vp::Module m;
-        m.bias = info->dlpi_addr;
-        if (info->dlpi_name && *info->dlpi_name) {
-          m.path = info->dlpi_name;
-        } else {
-          char exe[4096];
-          const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-          m.path.assign(exe, n > 0 ? static_cast<std::size_t>(n) : 0);
-        }
-        for (int i = 0; i < info->dlpi_phnum; ++i) {
-          const auto& ph = info->dlpi_phdr[i];
-          if (ph.p_type != PT_LOAD) continue;
-          vp::Module::Range r;
-          r.start = info->dlpi_addr + ph.p_vaddr;
-          r.end = r.start + ph.p_memsz;
-          r.readable = ph.p_flags & PF_R;
-          r.writable = ph.p_flags & PF_W;
-          r.executable = ph.p_flags & PF_X;
-          m.ranges.push_back(r);
-        }
-        out->push_back(std::move(m));
-        return 0;
-      },
-      &modules);
-  return modules;
-}
+std::vector<vp::Module> own_modules() { return vp::loaded_modules(); }
 
 namespace outer {
 __attribute__((noinline)) std::uint64_t return_address_here() {

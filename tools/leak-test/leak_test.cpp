@@ -15,6 +15,7 @@
 
 #include "vigil/harness/progress.hpp"
 #include "vigil/harness/scenario.hpp"
+#include "vigil/harness/temp_dir.hpp"
 #include "vigil/profilers/capture.hpp"
 #include "vigil/profilers/launcher.hpp"
 #include "vigil/profilers/leak_analysis.hpp"
@@ -32,26 +33,6 @@ namespace {
 
 constexpr std::size_t kMinMeasuredCycles = 8;  // the growth tests need this many points
 constexpr std::size_t kFramesShown = 8;
-
-// A private folder for the capture, removed when the run is over.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "vigil-leak-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw UsageError("cannot create a temporary folder");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 fs::path driver_path() {
   if (const char* env = std::getenv("VIGIL_LEAK_DRIVER"); env && *env) return env;
@@ -357,7 +338,7 @@ Judged judge_capture(const Options& o, const Capture& capture, Stacks& stacks, r
 
 int run(const Options& o) {
   validate(o);
-  TempDir capture_dir;
+  harness::TempDir capture_dir("vigil-leak");
   const profilers::RunOptions run_options = run_options_for(o, capture_dir.path());
   const profilers::RunResult result = run_target(o, run_options);
   reports::Report report = start_report(o, result, run_options);

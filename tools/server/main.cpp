@@ -1,7 +1,8 @@
 // vigil-server: the reference service on the network.
 //
 // The FIRST line of stdout is the port number alone (useful with --port 0),
-// so that tools starting the server can read it.
+// so that tools starting the server can read it. With --debug-port, the
+// second line is "debug <port>" (the CPU profile endpoint's listener).
 #include <pthread.h>
 #include <signal.h>
 
@@ -10,11 +11,14 @@
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "profile_endpoint.hpp"
 #include "vigil/framework/http/app_service.hpp"
 #include "vigil/framework/http/server.hpp"
 #include "vigil/harness/defect_flags.hpp"
@@ -40,6 +44,7 @@ struct Options {
   harness::DefectSet defects;
   std::string json_path;
   std::size_t header_timeout_ms = 10'000, idle_timeout_ms = 60'000, grace_ms = 10'000;
+  std::optional<std::uint16_t> debug_port;
 };
 
 void add_options(CLI::App& cli, Options& o, harness::DefectFlags& defect_flags) {
@@ -75,6 +80,9 @@ void add_options(CLI::App& cli, Options& o, harness::DefectFlags& defect_flags) 
                         0, kMaxTimeoutMs)
       ->capture_default_str();
   cli.add_option("--json", o.json_path, "Write a vigil.report/1 report of the run on shutdown");
+  cli.add_option("--debug-port", o.debug_port,
+                 "Serve GET /debug/pprof/folded?seconds=N (CPU profile) on 127.0.0.1:PORT, "
+                 "0 picks a free one (printed on the second line)");
 }
 
 // SIGINT/SIGTERM are taken synchronously by one thread (every thread started
@@ -166,18 +174,26 @@ int main(int argc, char** argv) {
   const auto app = harness::make_reference_app(harness::apply_defects(o.defects));
   http::AppService service(*app);
   http::Server server(o.server, service);
+  std::unique_ptr<vigil::serverdebug::DebugListener> debug;
   try {
     server.listen();
+    if (o.debug_port) debug = std::make_unique<vigil::serverdebug::DebugListener>(*o.debug_port);
   } catch (const std::exception& e) {
     return harness::bad_input(kTool, e.what());
   }
-  std::cout << server.port() << "\n"
+  std::cout << server.port() << "\n";
+  if (debug) {
+    debug->start();
+    std::cout << "debug " << debug->port() << "\n";
+  }
+  std::cout
             << fmt::format("vigil-server listening on http://{}:{}/ ({} threads, defects: {})\n",
                            o.server.host, server.port(), server.threads(),
                            o.defects.empty() ? "none" : fmt::format("{}", fmt::join(o.defects.names(), ", ")))
             << std::flush;
 
   const int exit_code = serve_until_stopped(server, stop_signals);
+  debug.reset();
   const AppStats stats = app->stats();
   std::cout << fmt::format("vigil-server stopped: {} requests, pool reuse {:.3f}, route cache {} hits / {} misses\n",
                            stats.requests, stats.pool.reuse_ratio(), stats.route_cache.hits,

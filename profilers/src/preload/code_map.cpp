@@ -6,11 +6,12 @@
 
 #include "eh_frame.hpp"
 #include "frame_steps.hpp"
-#include "runtime.hpp"
+#include "mapped_memory.hpp"
 
 namespace vigil::preload {
 
 CodeMap g_code_map;
+std::atomic<bool> g_code_map_stale{false};
 
 namespace {
 
@@ -65,6 +66,7 @@ int add_ranges(dl_phdr_info* info, std::size_t size, void* data) {
   auto& b = *static_cast<Build*>(data);
   read_counts(info, size, b.counts);
   bool decided = false, frame_pointers = true;
+  const EhFrame::Location tables = EhFrame::locate(*info);
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (!is_code(ph)) continue;
@@ -80,7 +82,7 @@ int add_ranges(dl_phdr_info* info, std::size_t size, void* data) {
                                                                    : keeps_frame_pointers(info);
       decided = true;
     }
-    b.out[b.count++] = CodeRange{lo, hi, frame_pointers};
+    b.out[b.count++] = CodeRange{lo, hi, frame_pointers, tables.hdr, tables.lo, tables.hi};
   }
   return 0;
 }

@@ -23,6 +23,11 @@ namespace vigil::preload {
 struct CodeRange {
   std::uintptr_t lo, hi;  // [lo, hi)
   bool frame_pointers;
+  // The module's .eh_frame_hdr and the loaded segment holding its tables
+  // (EhFrame's arguments), so that a signal handler can read them in place
+  // without the loader's lock; eh_frame_hdr = nullptr: none.
+  const std::uint8_t* eh_frame_hdr;
+  std::uintptr_t eh_frame_lo, eh_frame_hi;
 };
 
 // One immutable generation of the map.
@@ -53,5 +58,9 @@ class CodeMap {
 };
 
 extern CodeMap g_code_map;
+// Set when a walk that may not refresh the map (a signal handler's) met an
+// address outside it: code loaded since; whoever may take the loader's lock
+// refreshes.
+extern std::atomic<bool> g_code_map_stale;
 
 }  // namespace vigil::preload

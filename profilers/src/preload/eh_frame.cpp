@@ -162,7 +162,7 @@ EhFrame::EhFrame(const std::uint8_t* hdr, std::uintptr_t lo, std::uintptr_t hi) 
   count_ = static_cast<std::size_t>(count);
 }
 
-EhFrame EhFrame::of(const dl_phdr_info& module) {
+EhFrame::Location EhFrame::locate(const dl_phdr_info& module) {
   const ElfW(Phdr)* eh_frame = nullptr;
   for (int i = 0; i < module.dlpi_phnum; ++i)
     if (module.dlpi_phdr[i].p_type == PT_GNU_EH_FRAME) eh_frame = &module.dlpi_phdr[i];
@@ -172,9 +172,9 @@ EhFrame EhFrame::of(const dl_phdr_info& module) {
     const ElfW(Phdr)& ph = module.dlpi_phdr[i];
     const std::uintptr_t lo = module.dlpi_addr + ph.p_vaddr;
     if (ph.p_type == PT_LOAD && hdr >= lo && hdr < lo + ph.p_memsz)
-      return EhFrame(reinterpret_cast<const std::uint8_t*>(hdr), lo, lo + ph.p_memsz);
+      return Location{reinterpret_cast<const std::uint8_t*>(hdr), lo, lo + ph.p_memsz};
   }
-  return EhFrame(nullptr, 0, 0);
+  return Location{};
 }
 
 const std::uint8_t* EhFrame::fde_at(std::size_t index) const {

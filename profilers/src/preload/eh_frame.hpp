@@ -32,9 +32,19 @@ class EhFrame {
   // `hdr`: the module's PT_GNU_EH_FRAME segment (run-time address);
   // [lo, hi): the loaded segment that contains it, which bounds every read.
   EhFrame(const std::uint8_t* hdr, std::uintptr_t lo, std::uintptr_t hi);
-  // The tables of a loaded module, as dl_iterate_phdr describes it (read
-  // them inside its callback, while the loader keeps the module mapped).
-  static EhFrame of(const dl_phdr_info& module);
+  // Where a loaded module's tables are, as dl_iterate_phdr describes it
+  // (hdr = nullptr: none).
+  struct Location {
+    const std::uint8_t* hdr = nullptr;
+    std::uintptr_t lo = 0, hi = 0;
+  };
+  static Location locate(const dl_phdr_info& module);
+  // The tables of a loaded module (read them inside dl_iterate_phdr's
+  // callback, while the loader keeps the module mapped).
+  static EhFrame of(const dl_phdr_info& module) {
+    const Location at = locate(module);
+    return EhFrame(at.hdr, at.lo, at.hi);
+  }
   // False when the header is missing, malformed or has no binary-search table.
   bool valid() const { return table_ != nullptr; }
 

@@ -2,7 +2,7 @@
 
 #include <link.h>
 
-#include "runtime.hpp"
+#include "mapped_memory.hpp"
 
 namespace vigil::preload {
 
@@ -34,10 +34,11 @@ int rule_of_module(dl_phdr_info* info, size_t, void* data) {
   return 0;
 }
 
-const CodeRange* code_of(std::uintptr_t return_address) {
+const CodeRange* code_of(std::uintptr_t return_address, Lookup lookup) {
   // The call is the instruction before the return address.
   const CodeRange* code = g_code_map.find(return_address - 1);
-  if (!code && g_code_map.refresh()) code = g_code_map.find(return_address - 1);
+  if (!code && lookup == Lookup::Locked && g_code_map.refresh()) code = g_code_map.find(return_address - 1);
+  if (!code && lookup == Lookup::InPlace) g_code_map_stale.store(true, std::memory_order_relaxed);
   return code;
 }
 
@@ -50,6 +51,7 @@ FrameRule read_frame_rule(std::uintptr_t return_address) {
 }
 
 bool FrameSteps::init() {
+  if (slots_) return true;
   slots_ = static_cast<Slot*>(map_memory(sizeof(Slot) << kSlotBits));
   return slots_ != nullptr;
 }
@@ -67,10 +69,17 @@ bool FrameSteps::pack(const FrameRule& r, std::uint64_t* out) {
   return true;
 }
 
-FrameStep FrameSteps::find_and_remember(Slot& slot, std::uintptr_t return_address) {
+FrameStep FrameSteps::find_and_remember(Slot& slot, std::uintptr_t return_address, Lookup lookup) {
   FrameStep step;
-  step.code = code_of(return_address);
-  if (step.code && !step.code->frame_pointers) step.rule = read_frame_rule(return_address);
+  step.code = code_of(return_address, lookup);
+  if (step.code && !step.code->frame_pointers) {
+    if (lookup == Lookup::Locked) {
+      step.rule = read_frame_rule(return_address);
+    } else {
+      const CodeRange& c = *step.code;
+      step.rule = EhFrame(c.eh_frame_hdr, c.eh_frame_lo, c.eh_frame_hi).rule_for_return_address(return_address);
+    }
+  }
   std::uint64_t packed;
   if (pack(step.rule, &packed)) {
     const auto where = reinterpret_cast<std::uintptr_t>(step.code);

@@ -3,7 +3,8 @@
 // by rbp when the code there keeps frame pointers (code_map.hpp decides per
 // module), else by the unwind rule read from its module's .eh_frame
 // (eh_frame.hpp) inside a dl_iterate_phdr callback — the loader cannot
-// unmap a module while it lists it. Each answer is cached per return
+// unmap a module while it lists it; or, in a signal handler, in place from
+// the tables the code map located (no lock). Each answer is cached per return
 // address in a direct-mapped table of lock-free slots: a hit is three
 // relaxed loads and no search, and a slot torn by two writers fails its
 // check and reads as a miss.
@@ -21,21 +22,28 @@ struct FrameStep {
   FrameRule rule;                   // when the code does not keep frame pointers
 };
 
+// How a cache miss is answered.
+enum class Lookup {
+  CacheOnly,  // not at all: the walk ends (a signal handler that may not read tables)
+  InPlace,    // from the tables the code map located, without the loader's lock
+              // (a signal handler: a module unloaded meanwhile is the one risk)
+  Locked,     // under the loader's lock (dl_iterate_phdr); not async-signal-safe
+};
+
 class FrameSteps {
  public:
   // Maps the table; false when memory is not available.
   bool init();
-  // The step past the frame `return_address` returns into. On a miss,
-  // `may_lock` allows reading the loaded modules and their tables under the
-  // loader's lock (not async-signal-safe); without it a miss ends the walk.
-  FrameStep find(std::uintptr_t return_address, bool may_lock) {
+  // The step past the frame `return_address` returns into; a miss is
+  // answered as `lookup` says.
+  FrameStep find(std::uintptr_t return_address, Lookup lookup) {
     Slot& slot = slots_[scramble(return_address) >> (64 - kSlotBits)];
     const std::uint64_t check = slot.check.load(std::memory_order_relaxed);
     const std::uint64_t rule = slot.rule.load(std::memory_order_relaxed);
     const std::uintptr_t code = slot.code.load(std::memory_order_relaxed);
     if (__builtin_expect(check != 0 && (check ^ scramble(rule ^ code)) == return_address, 1))
       return FrameStep{reinterpret_cast<const CodeRange*>(code), unpack(rule)};
-    return may_lock ? find_and_remember(slot, return_address) : FrameStep{};
+    return lookup == Lookup::CacheOnly ? FrameStep{} : find_and_remember(slot, return_address, lookup);
   }
   // Forgets every answer (the set of loaded modules changed).
   void clear();
@@ -66,7 +74,7 @@ class FrameSteps {
   }
   // False when the rule does not fit in a word (it is then not cached).
   static bool pack(const FrameRule& rule, std::uint64_t* out);
-  FrameStep find_and_remember(Slot& slot, std::uintptr_t return_address);
+  FrameStep find_and_remember(Slot& slot, std::uintptr_t return_address, Lookup lookup);
 
   Slot* slots_ = nullptr;
 };

@@ -1,6 +1,7 @@
 // The tracker's life in a process: configured and started by the library's
 // constructor, finished by its destructor (the exit snapshot and the exit
-// record), and switched off for good in children that do not exec.
+// record), and switched off for good in children that do not exec. With
+// VIGIL_PROFILE_HZ the library profiles CPU time instead (cpu_profile.hpp).
 
 #include <pthread.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include "block_map.hpp"
 #include "capture_writer.hpp"
 #include "code_map.hpp"
+#include "cpu_profile.hpp"
 #include "frame_steps.hpp"
 #include "process_mark.hpp"
 #include "site_table.hpp"
@@ -45,6 +47,8 @@ bool read_config() {
   g_config.sample_bytes = env_number("VIGIL_SAMPLE_BYTES", 0);
   const char* unwind = std::getenv("VIGIL_UNWIND");
   g_config.libunwind_only = unwind && std::strcmp(unwind, "libunwind") == 0;
+  const std::uint64_t hz = env_number("VIGIL_PROFILE_HZ", 0);
+  g_config.profile_hz = hz > kMaxProfileHz ? kMaxProfileHz : static_cast<unsigned>(hz);
   return true;
 }
 
@@ -60,6 +64,7 @@ __attribute__((constructor)) void start_tracking() {
   TrackerScope scope;
   if (!read_config()) return;
   ::mkdir(g_config.output_dir, 0755);
+  if (g_config.profile_hz != 0) return start_cpu_profile();
   if (!g_sites.init(g_config.stack_depth) || !g_blocks.init(g_config.sample_bytes != 0) || !g_frame_steps.init())
     return;
   g_code_map.refresh();
@@ -80,6 +85,7 @@ __attribute__((destructor)) void finish_tracking() {
   // thread, which may hold the locks the exit record needs: nothing is
   // written (as when the process is killed).
   if (t_thread.in_tracker) return;
+  if (g_config.profile_hz != 0) return finish_cpu_profile();
   if (g_process_mark.in_child_copy()) return leave_child_untracked();
   // A vfork child calling exit(): the tracked process goes on.
   if (g_process_mark.in_other_process()) return;

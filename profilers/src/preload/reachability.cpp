@@ -1,12 +1,11 @@
 #include "reachability.hpp"
 
-#include <fcntl.h>
 #include <link.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "maps_lines.hpp"
 #include "runtime.hpp"
 #include "thread_registry.hpp"
 
@@ -19,74 +18,18 @@ constexpr std::size_t kMaxHoles = 1 << 16;
 // a mapping of their own; smaller blocks live in its heaps.
 constexpr std::uint64_t kOwnMappingSize = 128 * 1024;
 
-std::uintptr_t parse_hex(const char*& s, const char* end) {
-  std::uintptr_t v = 0;
-  for (; s < end; ++s) {
-    const char c = *s;
-    if (c >= '0' && c <= '9') v = v * 16 + static_cast<std::uintptr_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') v = v * 16 + static_cast<std::uintptr_t>(c - 'a' + 10);
-    else break;
-  }
-  return v;
-}
-
-// One line of /proc/self/maps: "lo-hi perms offset dev inode   path".
-struct MapsLine {
-  AddressRange range;
-  bool readable, writable;
-  bool anonymous;  // no file, no special name: memory the program mapped itself
-  bool main_stack;
-};
-
-MapsLine parse_maps_line(const char* s, const char* e) {
-  MapsLine line{};
-  line.range.lo = parse_hex(s, e);
-  ++s;
-  line.range.hi = parse_hex(s, e);
-  ++s;
-  line.readable = s < e && s[0] == 'r';
-  line.writable = s + 1 < e && s[1] == 'w';
-  // Skip perms, offset and dev; then the inode; what follows is the path.
-  for (int field = 0; field < 3 && s < e; ++field) {
-    while (s < e && *s != ' ') ++s;
-    while (s < e && *s == ' ') ++s;
-  }
-  bool inode_zero = true;
-  for (; s < e && *s != ' '; ++s) inode_zero = inode_zero && *s == '0';
-  while (s < e && *s == ' ') ++s;
-  const std::size_t path_length = static_cast<std::size_t>(e - s);
-  line.main_stack = path_length == 7 && std::memcmp(s, "[stack]", 7) == 0;
-  line.anonymous = inode_zero && (path_length == 0 || (path_length > 6 && std::memcmp(s, "[anon:", 6) == 0));
-  return line;
-}
-
 // Readable mappings from /proc/self/maps, in address order, and among them
 // the writable ones the program mapped itself (anonymous); the main stack.
 void read_mappings(ScanRoots& r, AddressRange* main_stack) {
-  const int fd = ::open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
   static char buf[1 << 16];
-  std::size_t have = 0;
-  for (;;) {
-    const ssize_t got = ::read(fd, buf + have, sizeof buf - have);
-    if (got <= 0) break;
-    have += static_cast<std::size_t>(got);
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < have; ++i) {
-      if (buf[i] != '\n') continue;
-      const MapsLine line = parse_maps_line(buf + start, buf + i);
-      if (line.readable && r.readable_count < kMaxRanges) r.readable[r.readable_count++] = line.range;
-      if (line.readable && line.writable && line.anonymous && r.anonymous_count < kMaxRanges)
-        r.anonymous[r.anonymous_count++] = line.range;
-      if (line.main_stack) *main_stack = line.range;
-      start = i + 1;
-    }
-    // Keep the incomplete last line for the next read.
-    for (std::size_t i = start; i < have; ++i) buf[i - start] = buf[i];
-    have -= start;
-    if (have == sizeof buf) have = 0;  // a line longer than the buffer: drop it
-  }
-  ::close(fd);
+  for_each_maps_line(buf, sizeof buf, [&](const MapsLine& line) {
+    const AddressRange range{line.lo, line.hi};
+    if (line.readable && r.readable_count < kMaxRanges) r.readable[r.readable_count++] = range;
+    if (line.readable && line.writable && line.anonymous && r.anonymous_count < kMaxRanges)
+      r.anonymous[r.anonymous_count++] = range;
+    if (line.main_stack) *main_stack = range;
+    return true;
+  });
 }
 
 struct PhdrContext {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "mapped_memory.hpp"
 #include "poisson_sampler.hpp"
 #include "spin_lock.hpp"
 #include "stack_walk.hpp"
@@ -26,6 +27,7 @@ struct Config {
   std::uint64_t interval_ms = 100;
   std::uint64_t sample_bytes = 0;  // 0 = exact
   bool libunwind_only = false;
+  unsigned profile_hz = 0;  // > 0: CPU profile mode (cpu_profile.hpp), no allocation tracking
 };
 
 inline constexpr unsigned kMaxDepth = 128;
@@ -64,17 +66,6 @@ void init_thread(ThreadState& t);
 // Gives the calling thread's own stripe back (it ends); its later updates
 // go to the shared stripe.
 void release_stripe(ThreadState& t);
-
-// mmap'ed zeroed memory for the tracker's own tables (never the heap).
-void* map_memory(std::size_t bytes);
-void unmap_memory(void* p, std::size_t bytes);
-// The mappings map_memory made and unmap_memory did not undo (up to `max`
-// of them; how many there are): the exit scan must not take the tracker's
-// tables, which hold every block's address, for the program's memory.
-struct MappedRange {
-  std::uintptr_t lo, hi;
-};
-std::size_t tracker_mappings(MappedRange* out, std::size_t max);
 
 pid_t current_tid();
 

@@ -160,7 +160,7 @@ void write_snapshot(std::string_view trigger) {
     if (t.total_blocks == 0) continue;
     records().site_counters(SiteCounters{id, clamp(t.live_bytes), clamp(t.live_blocks), t.total_bytes, t.total_blocks});
   }
-  ::dl_iterate_phdr(write_module, nullptr);
+  write_module_map();
   records().end_snapshot();
   g_writer.flush();
 }
@@ -181,6 +181,8 @@ void write_exit_record() {
   g_writer.flush();
   unmap_memory(counts, sizeof(ExitSite) * site_count);
 }
+
+void write_module_map() { ::dl_iterate_phdr(write_module, nullptr); }
 
 void close_capture() { g_writer.close(); }
 

@@ -22,6 +22,8 @@ void write_snapshot(std::string_view trigger);
 // Classifies the unfreed blocks, writes the exit record, and leaves the
 // tracker Finished.
 void write_exit_record();
+// The module map: a `module` record and its `range` records per loaded module.
+void write_module_map();
 void close_capture();
 
 std::uint64_t monotonic_ns();

@@ -40,39 +40,21 @@ bool holds(const CodeRange* code, std::uintptr_t return_address) {
   return code && return_address - 1 >= code->lo && return_address - 1 < code->hi;
 }
 
-FrameStep step_past(std::uintptr_t pc, bool may_lock, StepMemo* memo) {
-  if (!memo) return g_frame_steps.find(pc, may_lock);
+FrameStep step_past(std::uintptr_t pc, Lookup lookup, StepMemo* memo) {
+  if (!memo) return g_frame_steps.find(pc, lookup);
   for (unsigned i = 0; i < StepMemo::kSize; ++i)
     if (memo->pc[i] == pc) return memo->step[i];
-  const FrameStep step = g_frame_steps.find(pc, may_lock);
+  const FrameStep step = g_frame_steps.find(pc, lookup);
   const unsigned slot = memo->next++ % StepMemo::kSize;
   memo->pc[slot] = pc;
   memo->step[slot] = step;
   return step;
 }
 
-}  // namespace
-
-unsigned walk_stack(const void* entry_frame, StackBounds thread_stack, std::uintptr_t* out, unsigned max,
-                    bool may_lock, StepMemo* memo) {
-  const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-  const auto frame = reinterpret_cast<std::uintptr_t>(entry_frame);
-  const StackBounds stack = current_stack(thread_stack, here);
-  std::uintptr_t pc = 0, bp = 0;
-  if (stack.hi == 0) {
-    // Unknown bounds: the entry point's frame is on this stack just above
-    // ours, and its return address is all that is read.
-    if (max == 0 || frame < here || frame - here > kEntryReach || !read_word(frame + 8, here, frame + 16, &pc))
-      return 0;
-    if (pc < kLowestCode) return 0;
-    out[0] = pc;
-    return 1;
-  }
-  const std::uintptr_t hi = stack.hi;
-  if (!read_word(frame, here, hi, &bp) || !read_word(frame + 8, here, hi, &pc)) return 0;
-  // The registers of the function `pc` returns into, at its call: its
-  // stack pointer (just above the return address) and its rbp.
-  std::uintptr_t sp = frame + 16;
+// Follows frames outwards from return address `pc`, with `sp` and `bp`
+// the registers of the function it returns into, up to `hi`.
+unsigned walk_from(std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, std::uintptr_t hi, std::uintptr_t* out,
+                   unsigned max, Lookup lookup, StepMemo* memo) {
   // The code `pc` lies in, when it keeps frame pointers: most walks begin
   // where the last one did.
   const CodeRange* code = memo ? memo->frame_pointer_code : nullptr;
@@ -81,7 +63,7 @@ unsigned walk_stack(const void* entry_frame, StackBounds thread_stack, std::uint
     out[n++] = pc;
     FrameRule rule;
     if (!holds(code, pc)) {
-      const FrameStep step = step_past(pc, may_lock, memo);
+      const FrameStep step = step_past(pc, lookup, memo);
       if (!step.code) break;  // not code of a loaded module: JIT code, or a broken chain
       code = step.code->frame_pointers ? step.code : nullptr;
       rule = step.rule;
@@ -107,6 +89,41 @@ unsigned walk_stack(const void* entry_frame, StackBounds thread_stack, std::uint
     pc = caller_pc;
   }
   return n;
+}
+
+}  // namespace
+
+unsigned walk_stack(const void* entry_frame, StackBounds thread_stack, std::uintptr_t* out, unsigned max,
+                    bool may_lock, StepMemo* memo) {
+  const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  const auto frame = reinterpret_cast<std::uintptr_t>(entry_frame);
+  const StackBounds stack = current_stack(thread_stack, here);
+  std::uintptr_t pc = 0, bp = 0;
+  if (stack.hi == 0) {
+    // Unknown bounds: the entry point's frame is on this stack just above
+    // ours, and its return address is all that is read.
+    if (max == 0 || frame < here || frame - here > kEntryReach || !read_word(frame + 8, here, frame + 16, &pc))
+      return 0;
+    if (pc < kLowestCode) return 0;
+    out[0] = pc;
+    return 1;
+  }
+  const std::uintptr_t hi = stack.hi;
+  if (!read_word(frame, here, hi, &bp) || !read_word(frame + 8, here, hi, &pc)) return 0;
+  // The registers of the function `pc` returns into, at its call: its
+  // stack pointer (just above the return address) and its rbp.
+  return walk_from(pc, frame + 16, bp, hi, out, max, may_lock ? Lookup::Locked : Lookup::CacheOnly, memo);
+}
+
+unsigned walk_interrupted(InterruptedAt at, StackBounds stack, std::uintptr_t* out, unsigned max) {
+  if (stack.hi == 0 || at.sp < stack.lo || at.sp >= stack.hi) {
+    if (max == 0 || at.pc < kLowestCode) return 0;
+    out[0] = at.pc + 1;
+    return 1;
+  }
+  // pc + 1: the walk looks up every entry one byte back, as a return
+  // address's call; for the interrupted instruction that is itself.
+  return walk_from(at.pc + 1, at.sp, at.bp, stack.hi, out, max, Lookup::InPlace, nullptr);
 }
 
 }  // namespace vigil::preload

@@ -46,4 +46,16 @@ struct StepMemo {
 unsigned walk_stack(const void* entry_frame, StackBounds thread_stack, std::uintptr_t* out, unsigned max,
                     bool may_lock, StepMemo* memo = nullptr);
 
+// The registers of interrupted code (a signal's ucontext).
+struct InterruptedAt {
+  std::uintptr_t pc, sp, bp;
+};
+
+// The stack of interrupted code, for a sampling profiler's signal handler:
+// out[0] is at.pc + 1 (so that every entry reads as a return address, one
+// past the instruction it stands for), then the return addresses outwards;
+// at most `max`. `stack`: the bounds of the stack at.sp lies on. Unwind
+// tables are read in place (Lookup::InPlace): no lock, no heap.
+unsigned walk_interrupted(InterruptedAt at, StackBounds stack, std::uintptr_t* out, unsigned max);
+
 }  // namespace vigil::preload

@@ -8,6 +8,8 @@
 #include <cstdint>
 
 #include "block_map.hpp"
+#include "code_map.hpp"
+#include "cpu_profile.hpp"
 #include "runtime.hpp"
 
 namespace vigil::preload {
@@ -28,7 +30,12 @@ __attribute__((always_inline)) inline bool sampler_skips(std::size_t size) { ret
 // Called right after a successful allocation of `size` bytes at `p` that
 // sampler_skips() did not skip.
 __attribute__((always_inline)) inline void on_allocated(void* p, std::size_t size, void* entry_frame) {
-  if (p == nullptr || g_state.load(std::memory_order_relaxed) != State::Enabled) return;
+  if (p == nullptr) return;
+  if (g_state.load(std::memory_order_relaxed) != State::Enabled) {
+    // CPU profile mode: where the map is refreshed after a dlopen.
+    if (__builtin_expect(g_code_map_stale.load(std::memory_order_relaxed), 0)) refresh_code_map_if_stale();
+    return;
+  }
   ThreadState& t = t_thread;
   if (t.in_tracker) return;  // our own allocations, or a signal handler's inside the tracker
   PoissonSampler::Weight weight{size, 1};

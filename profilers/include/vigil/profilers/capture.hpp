@@ -73,6 +73,23 @@ struct ExitReport {
   std::uint64_t reachable_blocks() const;
 };
 
+// One stack sampled in CPU mode: innermost first, the interrupted pc + 1,
+// then return addresses; `weight` sampling periods (1 + the timer's
+// overruns: periods that elapsed while the signal waited).
+struct CpuSample {
+  std::uint64_t weight = 1;
+  std::vector<std::uint64_t> frames;
+};
+
+// The samples of a process profiled in CPU mode (VIGIL_PROFILE_HZ).
+struct CpuSamples {
+  std::uint64_t hz = 0;
+  std::uint64_t threads = 0;   // threads sampled at least once
+  std::uint64_t samples = 0;   // stored samples (= stacks.size())
+  std::uint64_t dropped = 0;   // samples lost: the store was full
+  std::vector<CpuSample> stacks;
+};
+
 struct Capture {
   pid_t pid = 0;
   pid_t ppid = 0;
@@ -83,6 +100,7 @@ struct Capture {
   std::vector<Snapshot> snapshots;     // in order; includes the exit snapshot
   std::vector<Module> modules;         // latest module map written
   std::optional<ExitReport> exit;      // absent: the process died or exec'd first
+  std::optional<CpuSamples> cpu;       // CPU profile mode: present once complete
   std::filesystem::path file;          // the capture file read
 
   const Site* site(SiteId id) const;

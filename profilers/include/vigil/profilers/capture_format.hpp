@@ -19,6 +19,14 @@
 //   exit <scanned 0|1>
 //   x <site> <unreachable_bytes> <unreachable_blocks> <reachable_bytes> <reachable_blocks>
 //   end-exit
+//   cpu-profile <hz> <threads> <samples> <dropped>  (CPU profile mode, at exit)
+//   cpu <weight> <n> <hex address>...             (one sample: the sampling periods
+//                                                  it stands for, then its stack,
+//                                                  innermost first; the first is the
+//                                                  interrupted pc + 1, the others
+//                                                  return addresses)
+//   module / range ...                             (the module map, as above)
+//   end-cpu-profile
 // A snapshot is written at each vigil_cycle() call, on the timer (env
 // VIGIL_INTERVAL_MS, default 100, 0 = off) as long as the program never
 // called vigil_cycle(), and once at exit (trigger "exit"). The module map is
@@ -27,6 +35,8 @@
 // estimates, and the exit record is not scanned (scanned 0: all live memory
 // counts as still reachable). A process killed while writing leaves a cut
 // record at the end, which readers drop.
+// CPU profile mode (VIGIL_PROFILE_HZ > 0): no snapshots and no exit record;
+// the samples of the whole run follow the process header.
 
 #include <cstddef>
 #include <cstdint>
@@ -57,7 +67,8 @@ namespace capture_format {
 inline constexpr std::string_view kHeader = "vigil-capture 1";
 
 enum class Record : std::uint8_t {
-  Process, Site, Snapshot, SiteCounters, Module, Range, EndSnapshot, Exit, ExitSite, EndExit
+  Process, Site, Snapshot, SiteCounters, Module, Range, EndSnapshot, Exit, ExitSite, EndExit,
+  CpuProfile, CpuSample, EndCpuProfile
 };
 
 struct RecordSpec {
@@ -71,6 +82,8 @@ inline constexpr RecordSpec kRecords[] = {
     {Record::SiteCounters, "s", 6},  {Record::Module, "module", 3},   {Record::Range, "range", 4},
     {Record::EndSnapshot, "end-snapshot", 1},                         {Record::Exit, "exit", 2},
     {Record::ExitSite, "x", 6},      {Record::EndExit, "end-exit", 1},
+    {Record::CpuProfile, "cpu-profile", 5}, {Record::CpuSample, "cpu", 0},
+    {Record::EndCpuProfile, "end-cpu-profile", 1},
 };
 
 constexpr const RecordSpec& spec(Record r) { return kRecords[static_cast<std::size_t>(r)]; }
@@ -134,6 +147,16 @@ class RecordWriter {
     line_end(out_.dec(x.reachable_bytes).ch(' ').dec(x.reachable_blocks));
   }
   void end_exit() { line_end(out_.text(spec(Record::EndExit).kind)); }
+  void cpu_profile(std::uint64_t hz, std::uint64_t threads, std::uint64_t samples, std::uint64_t dropped) {
+    kind(Record::CpuProfile).dec(hz).ch(' ').dec(threads).ch(' ').dec(samples).ch(' ');
+    line_end(out_.dec(dropped));
+  }
+  void cpu_sample(std::uint64_t weight, const std::uintptr_t* frames, unsigned count) {
+    kind(Record::CpuSample).dec(weight).ch(' ').dec(count);
+    for (unsigned i = 0; i < count; ++i) out_.ch(' ').hex(frames[i]);
+    line_end(out_);
+  }
+  void end_cpu_profile() { line_end(out_.text(spec(Record::EndCpuProfile).kind)); }
 
  private:
   Sink& kind(Record r) { return out_.text(spec(r).kind).ch(' '); }

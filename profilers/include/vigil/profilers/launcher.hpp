@@ -19,6 +19,9 @@
 //                       "libunwind" (libunwind's unw_backtrace for every frame);
 //                       taken from the launcher's own environment unless
 //                       RunOptions::unwind says
+//   VIGIL_PROFILE_HZ    CPU profile mode at N samples per CPU-second (1..10000)
+//                       instead of allocation tracking; RunOptions::profile_hz
+//                       (0 = off, always passed)
 // An existing LD_PRELOAD is kept after ours.
 
 #include <sys/types.h>
@@ -46,6 +49,7 @@ struct RunOptions {
   std::chrono::milliseconds interval{100};      // 0 = no timer snapshots
   std::uint64_t sample_bytes = 0;               // 0 = exact mode
   std::optional<UnwindMethod> unwind;           // unset: $VIGIL_UNWIND, else FramePointer
+  unsigned profile_hz = 0;                      // > 0: CPU profile mode (no allocation tracking)
   std::optional<std::filesystem::path> preload_library;
   // Stdout/stderr of the target are inherited unless redirected to these files.
   std::optional<std::filesystem::path> stdout_file;
