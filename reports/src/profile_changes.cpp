@@ -37,19 +37,14 @@ void holm_adjust(std::vector<double*>& ps) {
 std::vector<ShareChange> profile_changes(const Profile& base, const Profile& current, double alpha) {
   const std::uint64_t n_base = total_samples(base), n_current = total_samples(current);
   std::map<std::string, ShareChange> by_name;
-  for (const auto& s : function_shares(base)) {
-    auto& c = by_name[s.function];
-    c.base_self = s.self;
-    c.base_total = s.total;
-    c.base_self_share = s.self_share;
-    c.base_total_share = s.total_share;
-  }
-  for (const auto& s : function_shares(current)) {
-    auto& c = by_name[s.function];
-    c.current_self = s.self;
-    c.current_total = s.total;
-    c.current_self_share = s.self_share;
-    c.current_total_share = s.total_share;
+  for (const bool is_current : {false, true}) {
+    for (const auto& s : function_shares(is_current ? current : base)) {
+      auto& c = by_name[s.function];
+      (is_current ? c.current_self : c.base_self) = s.self;
+      (is_current ? c.current_total : c.base_total) = s.total;
+      (is_current ? c.current_self_share : c.base_self_share) = s.self_share;
+      (is_current ? c.current_total_share : c.base_total_share) = s.total_share;
+    }
   }
   std::vector<ShareChange> out;
   out.reserve(by_name.size());

@@ -438,7 +438,7 @@ std::string replace_non_finite_tokens(const std::string& text) {
 
 }  // namespace
 
-json read_json_file(const std::filesystem::path& path) {
+std::string read_text_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     throw ReportError(fmt::format("{}: no such file", path.string()));
@@ -452,6 +452,10 @@ json read_json_file(const std::filesystem::path& path) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw ReportError(fmt::format("{}: empty file", path.string()));
   }
+  return text;
+}
+
+json parse_json_text(const std::string& text, const std::filesystem::path& path) {
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
@@ -462,6 +466,8 @@ json read_json_file(const std::filesystem::path& path) {
     return lenient;
   }
 }
+
+json read_json_file(const std::filesystem::path& path) { return parse_json_text(read_text_file(path), path); }
 
 Report read_report(const std::filesystem::path& path) {
   const json j = read_json_file(path);

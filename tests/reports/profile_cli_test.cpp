@@ -160,5 +160,20 @@ TEST(ProfileCli, TheToolGatesAndRenders) {
   EXPECT_NE(page.find("data-name=\"slow_path\""), std::string::npos);
 }
 
+TEST(ProfileCli, FoldedStacksAreReportsOfOneProfile) {
+  vigil::test::ScratchDir dir;
+  const auto before = dir.write("before.folded", "main;work;fast_path 700\nmain;work;slow_path 300\n");
+  const auto after = dir.write("after.folded", "main;work;fast_path 500\nmain;work;slow_path 500\n");
+  const DiffRun r = diff(before, after, true);
+  EXPECT_EQ(r.code, kExitProblem) << r.err;
+  EXPECT_NE(r.out.find("slow_path: self 30.0% -> 50.0%"), std::string::npos) << r.out;
+
+  const auto bad = dir.write("bad.folded", "main;work 12\nmain;;x 3\n");
+  const DiffRun refused = diff(before, bad, true);
+  EXPECT_EQ(refused.code, kExitBadInput);
+  EXPECT_EQ(refused.err, "vigil-report: " + bad.string() +
+                             ": neither JSON nor folded stacks: line 2: empty frame name in \"main;;x\"\n");
+}
+
 }  // namespace
 }  // namespace vigil::reports
