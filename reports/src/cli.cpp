@@ -39,6 +39,10 @@ DiffOptions make_diff_options(const CompareOptions& o) {
   options.thresholds.set_default_relative(*relative);
   if (!(o.alpha > 0 && o.alpha < 1)) throw ReportError(fmt::format("--alpha: expected 0 < alpha < 1, got {}", o.alpha));
   options.alpha = o.alpha;
+  if (!(o.profile_threshold >= 0 && o.profile_threshold <= 100)) {
+    throw ReportError(fmt::format("--profile-threshold: expected points between 0 and 100, got {}", o.profile_threshold));
+  }
+  options.profile_threshold_points = o.profile_threshold;
   if (!o.labels.empty()) {
     const auto comma = o.labels.find(',');
     if (comma == std::string::npos || comma == 0 || comma + 1 == o.labels.size() ||

@@ -180,6 +180,16 @@ DiffResult diff_reports(const Report& base, const Report& current, const DiffOpt
   }
   d.new_findings = findings_not_in(current.findings, base.findings);
   d.resolved_findings = findings_not_in(base.findings, current.findings);
+  for (const auto& [name, profile] : current.profiles) {
+    auto b = base.profiles.find(name);
+    if (b == base.profiles.end()) continue;
+    // A rule of the thresholds file for "profile.<name>" overrides the
+    // default threshold in points; the file's default rule is for metrics.
+    const ThresholdRule& rule = options.thresholds.for_metric("profile." + name);
+    const bool own_rule = &rule != &options.thresholds.default_rule();
+    d.profiles.push_back(compare_profiles(name, b->second, profile, own_rule ? &rule : nullptr,
+                                          options.profile_threshold_points, options.alpha));
+  }
   return d;
 }
 
@@ -224,7 +234,30 @@ Report diff_to_report(const DiffResult& d) {
     if (c.p_value) f.extra["p_value"] = *c.p_value;
     r.add_finding(std::move(f));
   }
+  for (const auto& p : d.profiles) {
+    for (const auto& c : p.changes) {
+      if (!p.regression(c)) continue;
+      Finding f;
+      f.kind = "profile-regression";
+      f.severity = Severity::Error;
+      f.message = fmt::format("profile \"{}\": {} self share grew from {:.1f}% to {:.1f}% ({:+.1f} points, threshold "
+                              "{:g} points, p {:.2g})",
+                              p.name, c.function, c.base_self_share * 100, c.current_self_share * 100, c.self_change,
+                              p.threshold_points, c.self_p);
+      Frame frame;
+      frame.function = c.function;
+      f.stack.push_back(std::move(frame));
+      f.extra = {{"profile", p.name},          {"function", c.function},
+                 {"base_self_share", c.base_self_share}, {"current_self_share", c.current_self_share},
+                 {"base_total_share", c.base_total_share}, {"current_total_share", c.current_total_share},
+                 {"p_value", c.self_p}};
+      r.add_finding(std::move(f));
+    }
+  }
   for (const auto& f : d.new_findings) r.add_finding(f);
+  if (!d.profiles.empty()) {
+    r.set_metric("diff.profile_regressions", d.profile_regressions(), "functions", Better::Lower);
+  }
   r.set_metric("diff.regressions", d.count(ChangeStatus::Regression), "metrics", Better::Lower);
   r.set_metric("diff.improvements", d.count(ChangeStatus::Improvement), "metrics", Better::Higher);
   r.set_metric("diff.missing", d.count(ChangeStatus::Missing), "metrics", Better::Lower);
@@ -269,9 +302,20 @@ std::string format_diff_text(const DiffResult& d) {
   for (const auto& f : d.resolved_findings) {
     out += fmt::format("  resolved finding [{}] {}: {}\n", to_string(f.severity), f.kind, f.message);
   }
+  for (const auto& p : d.profiles) out += "  " + format_profile_comparison(p);
+  for (const auto* side : {&d.base, &d.current}) {
+    const auto* other = side == &d.base ? &d.current : &d.base;
+    for (const auto& [name, p] : side->profiles) {
+      if (!other->profiles.count(name)) {
+        out += fmt::format("  profile \"{}\" only in {}: not compared\n", name,
+                           side == &d.base ? o.base_label : o.current_label);
+      }
+    }
+  }
   const int missing = d.count(ChangeStatus::Missing);
-  out += fmt::format("{} regression(s), {}{} improvement(s), {} new finding(s) ({} error), {} resolved: {}\n",
+  out += fmt::format("{} regression(s), {}{}{} improvement(s), {} new finding(s) ({} error), {} resolved: {}\n",
                      d.count(ChangeStatus::Regression), missing > 0 ? fmt::format("{} missing, ", missing) : "",
+                     d.profiles.empty() ? "" : fmt::format("{} profile regression(s), ", d.profile_regressions()),
                      d.count(ChangeStatus::Improvement), d.new_findings.size(), d.new_error_findings(),
                      d.resolved_findings.size(), d.failed() ? "FAIL" : "PASS");
   return out;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "vigil/reports/profile_io.hpp"
 #include "vigil/reports/statistics.hpp"
 
 namespace vigil::reports {
@@ -145,7 +146,21 @@ Report import_google_benchmark(const json& j) {
 }
 
 Report load_any_report(const std::filesystem::path& path) {
-  const json j = read_json_file(path);
+  const std::string text = read_text_file(path);
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (text[first] != '{' && text[first] != '[') {
+    // Not JSON: folded stacks (perf script | stackcollapse, vigil-profile
+    // --folded) become a report holding that one profile.
+    Report r = make_report("profile");
+    try {
+      r.profiles["profile"] = from_folded(text);
+    } catch (const ReportError& e) {
+      throw ReportError(fmt::format("{}: neither JSON nor folded stacks: {}", path.string(), e.what()));
+    }
+    r.config["input"] = path.string();
+    return r;
+  }
+  const json j = parse_json_text(text, path);
   if (is_google_benchmark_json(j)) {
     try {
       return import_google_benchmark(j);

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "html_page.hpp"
+#include "vigil/reports/flame_graph.hpp"
+#include "vigil/reports/profile_shares.hpp"
 #include "vigil/reports/render.hpp"
 #include "vigil/reports/svg.hpp"
 
@@ -56,6 +58,63 @@ std::string change_color(const MetricChange& c) {
   return kNeutralColor;
 }
 
+// Each profile: the functions that ran most, and its flame graph.
+std::string profiles_html(const Report& r) {
+  if (r.profiles.empty()) return "";
+  std::string html = "<h2>Profiles</h2>\n";
+  int index = 0;
+  for (const auto& [name, p] : r.profiles) {
+    const auto shares = function_shares(p);
+    html += fmt::format("<h3>{} ({} samples)</h3>\n<table><tr><th>function</th><th>self</th><th>total</th></tr>\n",
+                        html_escape(name), total_samples(p));
+    for (std::size_t i = 0; i < shares.size() && i < 15; ++i) {
+      html += fmt::format("<tr><td>{}</td><td class=\"num\">{:.1f}%</td><td class=\"num\">{:.1f}%</td></tr>\n",
+                          html_escape(shares[i].function), shares[i].self_share * 100, shares[i].total_share * 100);
+    }
+    html += "</table>\n" + flame_graph_fragment(p, fmt::format("flame-{}", index++), name);
+  }
+  return html;
+}
+
+// Each pair of profiles: the functions whose share moved beyond noise, and
+// the differential flame graph.
+std::string profile_changes_html(const DiffResult& d) {
+  if (d.profiles.empty()) return "";
+  const auto& o = d.options;
+  std::string html = "<h2>Profiles: where time moved</h2>\n";
+  int index = 0;
+  for (const auto& p : d.profiles) {
+    html += fmt::format("<h3>{} ({} → {} samples)</h3>\n", html_escape(p.name), p.base_samples, p.current_samples);
+    std::string rows;
+    for (const auto& c : p.changes) {
+      if (!c.significant()) continue;
+      const std::string status = profile_change_status(p, c);
+      rows += fmt::format(
+          "<tr><td>{}</td><td class=\"num\">{:.1f}%</td><td class=\"num\">{:.1f}%</td><td class=\"num\">{:+.1f}</td>"
+          "<td class=\"num\">{:.1f}%</td><td class=\"num\">{:.1f}%</td><td class=\"num\">{:+.1f}</td>"
+          "<td class=\"num\">{:.2g}</td><td class=\"{}\">{}</td></tr>\n",
+          html_escape(c.function), c.base_self_share * 100, c.current_self_share * 100, c.self_change,
+          c.base_total_share * 100, c.current_total_share * 100, c.total_change, c.self_p,
+          status == "regression" ? "regression" : "", status);
+    }
+    if (rows.empty()) {
+      html += "<p>No function's share changed beyond sampling noise.</p>\n";
+    } else {
+      html += fmt::format(
+          "<p>Functions whose share changed significantly (two-proportion z-test, Holm, α = {:g}); the gate fails "
+          "when a self share grows by more than {:g} points.</p>\n<table><tr><th>function</th><th>{} self</th>"
+          "<th>{} self</th><th>change (points)</th><th>{} total</th><th>{} total</th><th>change (points)</th>"
+          "<th>p (self)</th><th>status</th></tr>\n{}</table>\n",
+          o.alpha, p.threshold_points, html_escape(o.base_label), html_escape(o.current_label),
+          html_escape(o.base_label), html_escape(o.current_label), rows);
+    }
+    html += differential_flame_graph_fragment(d.base.profiles.at(p.name), d.current.profiles.at(p.name),
+                                              fmt::format("flame-diff-{}", index++),
+                                              fmt::format("{}: {} → {}", p.name, o.base_label, o.current_label));
+  }
+  return html;
+}
+
 }  // namespace
 
 std::string render_html(const Report& r) {
@@ -86,7 +145,7 @@ std::string render_html(const Report& r) {
       body += svg_bar_chart(name, m.unit, {ChartBar{"value", m.value, m.samples, kCurrentColor}}) + "\n";
     }
   }
-  body += "</div>\n";
+  body += "</div>\n" + profiles_html(r);
   return html_page("Vigil " + r.tool, body);
 }
 
@@ -96,9 +155,10 @@ std::string render_html(const DiffResult& d) {
   std::string body = fmt::format("<h1>Vigil: {} → {}: <span class=\"{}\">{}</span></h1>\n",
                                  html_escape(o.base_label), html_escape(o.current_label), fail ? "fail" : "pass",
                                  fail ? "fail" : "pass");
-  body += fmt::format("<p>{} regression(s), {} missing, {} improvement(s), {} within noise, {} new finding(s), "
+  body += fmt::format("<p>{} regression(s), {} missing, {}{} improvement(s), {} within noise, {} new finding(s), "
                       "{} resolved. α = {:g}.</p>\n",
                       d.count(ChangeStatus::Regression), d.count(ChangeStatus::Missing),
+                      d.profiles.empty() ? "" : fmt::format("{} profile regression(s), ", d.profile_regressions()),
                       d.count(ChangeStatus::Improvement),
                       d.count(ChangeStatus::WithinNoise), d.new_findings.size(), d.resolved_findings.size(),
                       o.alpha);
@@ -144,6 +204,7 @@ std::string render_html(const DiffResult& d) {
                          html_escape(format_moved_parts(c.moved_parts)));
   }
   if (!where.empty()) body += "<h2>Where it went</h2>\n<ul>\n" + where + "</ul>\n";
+  body += profile_changes_html(d);
 
   // Before and after of every comparable metric, regressions first.
   body += fmt::format("<h2>{} and {} per metric</h2>\n<div class=\"charts\">\n", html_escape(o.base_label),

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "vigil/reports/breakdown.hpp"
+#include "vigil/reports/profile_shares.hpp"
 #include "vigil/reports/render.hpp"
 
 namespace vigil::reports {
@@ -53,6 +55,48 @@ std::string threshold_cell(const MetricChange& c) {
   return text;
 }
 
+std::string profiles_markdown(const Report& r) {
+  std::string md;
+  for (const auto& [name, p] : r.profiles) {
+    const auto shares = function_shares(p);
+    md += fmt::format("**Profile `{}`** ({} samples): the functions that ran most\n\n"
+                      "| function | self | total |\n|---|---:|---:|\n",
+                      cell(name), total_samples(p));
+    for (std::size_t i = 0; i < shares.size() && i < 10; ++i) {
+      md += fmt::format("| `{}` | {:.1f}% | {:.1f}% |\n", cell(short_name(shares[i].function, 60)),
+                        shares[i].self_share * 100, shares[i].total_share * 100);
+    }
+    md += "\n";
+  }
+  return md;
+}
+
+std::string profile_changes_markdown(const DiffResult& d) {
+  std::string md;
+  for (const auto& p : d.profiles) {
+    std::string rows;
+    for (const auto& c : p.changes) {
+      if (!c.significant()) continue;
+      const std::string status = profile_change_status(p, c);
+      rows += fmt::format("| `{}` | {:.1f}% | {:.1f}% | {:+.1f} | {:+.1f} | {:.2g} | {} |\n",
+                          cell(short_name(c.function, 60)), c.base_self_share * 100, c.current_self_share * 100,
+                          c.self_change, c.total_change, c.self_p,
+                          status == "regression" ? "❌ regression" : status);
+    }
+    md += fmt::format("**Profile `{}`** ({} → {} samples): ", cell(p.name), p.base_samples, p.current_samples);
+    if (rows.empty()) {
+      md += "no function's share changed beyond sampling noise\n\n";
+      continue;
+    }
+    md += fmt::format("functions whose share changed significantly (gate: self share +{:g} points)\n\n"
+                      "| function | {} self | {} self | self change (points) | total change (points) | p | status |\n"
+                      "|---|---:|---:|---:|---:|---:|---|\n",
+                      p.threshold_points, cell(d.options.base_label), cell(d.options.current_label));
+    md += rows + "\n";
+  }
+  return md;
+}
+
 }  // namespace
 
 std::string render_markdown(const Report& r) {
@@ -72,7 +116,7 @@ std::string render_markdown(const Report& r) {
     for (const auto& f : r.findings) md += finding_line(f);
     md += "\n";
   }
-  return md;
+  return md + profiles_markdown(r);
 }
 
 std::string render_markdown(const DiffResult& d) {
@@ -127,6 +171,7 @@ std::string render_markdown(const DiffResult& d) {
     where.back() = '\n';
   }
   if (!where.empty()) md += "**Where it went** (the parts that moved most)\n\n" + where + "\n";
+  md += profile_changes_markdown(d);
   if (!d.new_findings.empty()) {
     md += fmt::format("**New findings in {} ({})**\n\n", cell(o.current_label), d.new_findings.size());
     for (const auto& f : d.new_findings) md += finding_line(f);

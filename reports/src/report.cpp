@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "frame_json.hpp"
+#include "profile_json.hpp"
+
 namespace vigil::reports {
 
 using nlohmann::json;
@@ -53,17 +56,6 @@ json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 double read_number(const json& j) {
   return j.is_null() ? std::nan("") : j.get<double>();
-}
-
-json frame_to_json(const Frame& f) {
-  json j = json::object();
-  j["function"] = f.function;
-  if (!f.file.empty()) j["file"] = f.file;
-  if (f.line > 0) j["line"] = f.line;
-  if (!f.module.empty()) j["module"] = f.module;
-  if (f.offset != 0) j["offset"] = f.offset;
-  if (f.inlined) j["inlined"] = true;
-  return j;
 }
 
 json finding_to_json(const Finding& f) {
@@ -185,16 +177,7 @@ void check_finding(const std::string& path, const json& f) {
     const auto& st = f["stack"];
     expect(st.is_array(), path + ".stack", "an array of frames", st);
     for (std::size_t i = 0; i < st.size(); ++i) {
-      const std::string fp = fmt::format("{}.stack[{}]", path, i);
-      expect(st[i].is_object(), fp, "an object", st[i]);
-      for (const char* key : {"function", "file", "module"}) check_string(st[i], fp, key, false);
-      for (const char* key : {"line", "offset"}) {
-        if (st[i].contains(key)) {
-          expect(st[i][key].is_number_unsigned() || st[i][key].is_number_integer(), fp + "." + key,
-                 "an integer", st[i][key]);
-        }
-      }
-      if (st[i].contains("inlined")) expect(st[i]["inlined"].is_boolean(), fp + ".inlined", "true or false", st[i]["inlined"]);
+      if (auto problem = check_frame(st[i], fmt::format("{}.stack[{}]", path, i))) throw ReportError(*problem);
     }
   }
   if (f.contains("extra")) expect(f["extra"].is_object(), path + ".extra", "an object", f["extra"]);
@@ -248,6 +231,13 @@ void check_report(const json& j) {
   }
   check_enum(require(j, "report", "verdict"), "verdict", {"pass", "fail"});
   if (j.contains("breakdowns")) check_breakdowns(j["breakdowns"]);
+  if (j.contains("profiles")) {
+    const auto& profiles = j["profiles"];
+    expect(profiles.is_object(), "profiles", "an object", profiles);
+    for (const auto& [name, p] : profiles.items()) {
+      if (auto problem = check_profile(p, "profiles." + name)) throw ReportError(*problem);
+    }
+  }
 }
 
 Better parse_better(const std::string& s) {
@@ -316,6 +306,10 @@ json to_json(const Report& r) {
       b[name] = {{"by", bd.by}, {"entries", std::move(entries)}};
     }
   }
+  if (!r.profiles.empty()) {
+    json& profiles = j["profiles"] = json::object();
+    for (const auto& [name, p] : r.profiles) profiles[name] = profile_to_json(p);
+  }
   return j;
 }
 
@@ -379,16 +373,7 @@ Report from_json(const json& j) {
     if (jf.contains("bytes")) f.bytes = read_number(jf["bytes"]);
     if (jf.contains("count")) f.count = read_number(jf["count"]);
     if (jf.contains("stack")) {
-      for (const auto& jfr : jf["stack"]) {
-        Frame fr;
-        fr.function = string_or_empty(jfr, "function");
-        fr.file = string_or_empty(jfr, "file");
-        fr.module = string_or_empty(jfr, "module");
-        fr.line = jfr.value("line", 0);
-        fr.offset = jfr.value("offset", std::uint64_t{0});
-        fr.inlined = jfr.value("inlined", false);
-        f.stack.push_back(std::move(fr));
-      }
+      for (const auto& jfr : jf["stack"]) f.stack.push_back(frame_from_json(jfr));
     }
     if (jf.contains("extra")) f.extra = jf["extra"];
     r.findings.push_back(std::move(f));
@@ -404,6 +389,9 @@ Report from_json(const json& j) {
       }
       r.breakdowns.emplace(name, std::move(bd));
     }
+  }
+  if (j.contains("profiles")) {
+    for (const auto& [name, jp] : j["profiles"].items()) r.profiles.emplace(name, profile_from_json(jp));
   }
   return r;
 }
@@ -450,7 +438,7 @@ std::string replace_non_finite_tokens(const std::string& text) {
 
 }  // namespace
 
-json read_json_file(const std::filesystem::path& path) {
+std::string read_text_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     throw ReportError(fmt::format("{}: no such file", path.string()));
@@ -464,6 +452,10 @@ json read_json_file(const std::filesystem::path& path) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw ReportError(fmt::format("{}: empty file", path.string()));
   }
+  return text;
+}
+
+json parse_json_text(const std::string& text, const std::filesystem::path& path) {
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
@@ -474,6 +466,8 @@ json read_json_file(const std::filesystem::path& path) {
     return lenient;
   }
 }
+
+json read_json_file(const std::filesystem::path& path) { return parse_json_text(read_text_file(path), path); }
 
 Report read_report(const std::filesystem::path& path) {
   const json j = read_json_file(path);

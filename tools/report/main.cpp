@@ -31,6 +31,9 @@ void add_compare_options(CLI::App& app, vigil::reports::CompareOptions& o) {
       app.add_option("--alpha", o.alpha, "Significance level of the Mann-Whitney U test"), 1e-6, 0.5)
       ->capture_default_str();
   app.add_option("--labels", o.labels, "Names of the two sides, e.g. before,after");
+  app.add_option("--profile-threshold", o.profile_threshold,
+                 "Points of self share a profiled function may grow by (significantly) before the gate fails")
+      ->capture_default_str();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ struct CompareOptions {
   std::string thresholds_file;   // per-metric rules (JSON), optional
   double alpha = 0.05;
   std::string labels;  // "before,after"; empty: baseline,current
+  double profile_threshold = 5;  // points of self share a function may grow by
 };
 
 struct DiffCommand {

@@ -3,10 +3,12 @@
 // relative threshold and (where both sides carry samples) a Mann-Whitney U
 // test; findings new in the current report listed.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "vigil/reports/profile_shares.hpp"
 #include "vigil/reports/report.hpp"
 #include "vigil/reports/thresholds.hpp"
 
@@ -42,8 +44,30 @@ struct MetricChange {
   std::vector<PartChange> moved_parts;
 };
 
+// Two profiles of the same name, one in each report: where time moved.
+struct ProfileComparison {
+  std::string name;
+  std::uint64_t base_samples = 0, current_samples = 0;
+  std::vector<ShareChange> changes;  // every function, largest |self change| first
+  // A function's self share growing significantly by more than this many
+  // points fails the gate: --profile-threshold, or the "absolute" of a
+  // thresholds rule matching "profile.<name>" (whose gate:false turns it off).
+  double threshold_points = 5;
+  bool gated = true;
+  std::string reason;  // of the rule, when one matched
+
+  bool regression(const ShareChange& c) const {
+    return gated && c.self_significant && c.self_change > threshold_points;
+  }
+  int regressions() const;
+};
+
+ProfileComparison compare_profiles(const std::string& name, const Profile& base, const Profile& current,
+                                   const ThresholdRule* rule, double default_threshold_points, double alpha);
+
 struct DiffOptions {
   Thresholds thresholds;
+  double profile_threshold_points = 5;
   std::size_t parts_shown = 5;  // of each metric's breakdown
   double alpha = 0.05;
   std::string base_label = "baseline";
@@ -57,11 +81,14 @@ struct DiffResult {
   std::vector<MetricChange> metrics;  // by name
   std::vector<Finding> new_findings;       // in current, not in base
   std::vector<Finding> resolved_findings;  // in base, not in current
+  std::vector<ProfileComparison> profiles;  // profiles both reports have, by name
 
   int count(ChangeStatus s) const;
   int new_error_findings() const;
+  int profile_regressions() const;
   bool failed() const {
-    return count(ChangeStatus::Regression) > 0 || count(ChangeStatus::Missing) > 0 || new_error_findings() > 0;
+    return count(ChangeStatus::Regression) > 0 || count(ChangeStatus::Missing) > 0 || new_error_findings() > 0 ||
+           profile_regressions() > 0;
   }
 };
 
@@ -83,6 +110,16 @@ std::string format_moved_parts(const std::vector<PartChange>& parts);
 std::string format_relative(const MetricChange& c);
 // A value for tables: 6 significant digits, "-" when absent, "nan".
 std::string format_value(std::optional<double> v);
+
+// "slow_path: self 30.0% -> 50.0% (+20.0 points), total ...": one changed
+// function of a profile comparison.
+std::string format_share_change(const ShareChange& c);
+// "regression" (fails the gate), "grew" or "shrank" (by its self share when
+// that moved significantly, else by its total share).
+std::string profile_change_status(const ProfileComparison& p, const ShareChange& c);
+// What a comparison found: the functions whose share changed significantly,
+// largest first (at most `most`), each with its status.
+std::string format_profile_comparison(const ProfileComparison& p, std::size_t most = 20);
 
 // A short plain-text summary for a terminal.
 std::string format_diff_text(const DiffResult& d);

@@ -21,8 +21,9 @@ bool is_google_benchmark_json(const nlohmann::json& j);
 // on a file that is not Google Benchmark JSON.
 Report import_google_benchmark(const nlohmann::json& j);
 
-// Reads a vigil.report/1 file or a Google Benchmark JSON file (imported on
-// the fly); throws ReportError with a one-line reason.
+// Reads a vigil.report/1 file, a Google Benchmark JSON file (imported on
+// the fly) or folded stacks (a report of tool "profile" whose profile
+// "profile" they are); throws ReportError with a one-line reason.
 Report load_any_report(const std::filesystem::path& path);
 
 }  // namespace vigil::reports

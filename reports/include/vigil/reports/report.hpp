@@ -121,6 +121,10 @@ std::optional<std::string> validate(const nlohmann::json& j);
 Report read_report(const std::filesystem::path& path);
 // Reads and parses any JSON file; throws ReportError (missing, empty, not JSON).
 nlohmann::json read_json_file(const std::filesystem::path& path);
+// The two halves of read_json_file: a whole file that is not empty, and JSON
+// from text (bare NaN and inf read as null); `path` names the file in errors.
+std::string read_text_file(const std::filesystem::path& path);
+nlohmann::json parse_json_text(const std::string& text, const std::filesystem::path& path);
 // Writes atomically; throws ReportError on I/O failure, leaving any previous
 // file at `path` untouched.
 void write_report(const Report& r, const std::filesystem::path& path);
