@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "vigil/reports/profile_shares.hpp"
+
 #include "vigil/profilers/symbolizer.hpp"
 
 namespace vigil::profilers {
@@ -18,12 +20,6 @@ using FrameKey = std::tuple<std::string, std::string, int, std::string, bool>;
 FrameKey key_of(const reports::Frame& f) { return {f.function, f.file, f.line, f.module, f.inlined}; }
 
 }  // namespace
-
-std::string function_key(const reports::Frame& frame) {
-  if (!frame.function.empty()) return frame.function;
-  if (frame.module.empty()) return "??";
-  return fmt::format("[{}]+0x{:x}", std::filesystem::path(frame.module).filename().string(), frame.offset);
-}
 
 std::uint64_t add_samples(reports::Profile& into, const RawSamples& raw) {
   // Identical address stacks first: symbolizing is per distinct stack.
@@ -61,39 +57,8 @@ std::uint64_t add_samples(reports::Profile& into, const RawSamples& raw) {
 }
 
 void set_cpu_time(reports::Profile& profile, std::uint64_t periods, double hz) {
-  const std::uint64_t samples = total_samples(profile);
+  const std::uint64_t samples = reports::total_samples(profile);
   profile.period_seconds = samples == 0 ? 1.0 / hz : static_cast<double>(periods) / (hz * static_cast<double>(samples));
-}
-
-std::uint64_t total_samples(const reports::Profile& profile) {
-  std::uint64_t n = 0;
-  for (const auto& s : profile.stacks) n += s.samples;
-  return n;
-}
-
-std::vector<FunctionShare> function_shares(const reports::Profile& profile) {
-  std::map<std::string, FunctionShare> by_name;
-  for (const auto& stack : profile.stacks) {
-    if (stack.frames.empty()) continue;
-    const std::string leaf = function_key(stack.frames.back());
-    FunctionShare& own = by_name[leaf];
-    own.self_samples += stack.samples;
-    std::set<std::string> seen;
-    for (const auto& f : stack.frames) seen.insert(function_key(f));
-    for (const auto& name : seen) by_name[name].total_samples += stack.samples;
-  }
-  const double total = static_cast<double>(total_samples(profile));
-  std::vector<FunctionShare> out;
-  for (auto& [name, share] : by_name) {
-    share.function = name;
-    share.self_share = total > 0 ? static_cast<double>(share.self_samples) / total : 0;
-    share.total_share = total > 0 ? static_cast<double>(share.total_samples) / total : 0;
-    out.push_back(std::move(share));
-  }
-  std::sort(out.begin(), out.end(), [](const FunctionShare& a, const FunctionShare& b) {
-    return std::tie(b.self_samples, b.total_samples, a.function) < std::tie(a.self_samples, a.total_samples, b.function);
-  });
-  return out;
 }
 
 }  // namespace vigil::profilers

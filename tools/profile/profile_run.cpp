@@ -15,12 +15,9 @@
 #include "vigil/profilers/cpu_profiler.hpp"
 #include "vigil/profilers/launcher.hpp"
 #include "vigil/reports/report.hpp"
-// The profile writers (folded, pprof, flame graph) of the reports library.
-#if __has_include("vigil/reports/profile_io.hpp")
 #include "vigil/reports/flame_graph.hpp"
 #include "vigil/reports/profile_io.hpp"
-#define VIGIL_PROFILE_WRITERS 1
-#endif
+#include "vigil/reports/profile_shares.hpp"
 
 namespace vigil::profiletool {
 namespace fs = std::filesystem;
@@ -37,9 +34,6 @@ void check_range(std::int64_t value, std::int64_t lo, std::int64_t hi, const cha
 
 void check_output_path(const std::optional<fs::path>& path, const char* option) {
   if (!path) return;
-#ifndef VIGIL_PROFILE_WRITERS
-  if (std::string_view(option) != "--json") throw UsageError(fmt::format("{} is not available in this build", option));
-#endif
   const fs::path parent = fs::absolute(*path).parent_path();
   if (!fs::is_directory(parent)) throw UsageError(fmt::format("{}: folder {} does not exist", option, parent.string()));
 }
@@ -122,14 +116,14 @@ Profiled profile_scenario(const Options& o) {
   return out;
 }
 
-std::string summary(const Profiled& p, const std::vector<profilers::FunctionShare>& shares, std::size_t top) {
-  const std::uint64_t samples = profilers::total_samples(p.profile);
+std::string summary(const Profiled& p, const std::vector<reports::FunctionShare>& shares, std::size_t top) {
+  const std::uint64_t samples = reports::total_samples(p.profile);
   std::string out = fmt::format("vigil-profile: {} samples ({:.2f} s of CPU time) in {} process{}, {} thread{}; {} dropped\n",
                                 samples, static_cast<double>(samples) * p.profile.period_seconds, p.processes,
                                 p.processes == 1 ? "" : "es", p.profile.threads, p.profile.threads == 1 ? "" : "s",
                                 p.dropped);
   if (samples == 0) return out + "no samples: the program used (almost) no CPU time\n";
-  const auto table = [&](const char* title, std::vector<profilers::FunctionShare> rows) {
+  const auto table = [&](const char* title, std::vector<reports::FunctionShare> rows) {
     out += fmt::format("\ntop functions by {} share:\n   self   total  function\n", title);
     for (std::size_t i = 0; i < rows.size() && i < top; ++i)
       out += fmt::format("  {:5.1f}%  {:5.1f}%  {}\n", rows[i].self_share * 100, rows[i].total_share * 100,
@@ -138,14 +132,14 @@ std::string summary(const Profiled& p, const std::vector<profilers::FunctionShar
   table("self", shares);
   auto by_total = shares;
   std::stable_sort(by_total.begin(), by_total.end(), [](const auto& a, const auto& b) {
-    return a.total_samples > b.total_samples;
+    return a.total > b.total;
   });
   table("total", by_total);
   return out;
 }
 
 reports::Report make_profile_report(const Options& o, const Profiled& p,
-                                    const std::vector<profilers::FunctionShare>& shares) {
+                                    const std::vector<reports::FunctionShare>& shares) {
   reports::Report report = reports::make_report(kTool);
   report.config = {{"mode", o.scenario ? "in-process" : "external"}, {"hz", o.hz}, {"depth", kDepth}, {"top", o.top}};
   if (o.scenario) {
@@ -158,7 +152,7 @@ reports::Report make_profile_report(const Options& o, const Profiled& p,
     report.config["target"] = {{"result", p.target->describe()}, {"ok", p.target->ok()},
                                {"wall_s", std::chrono::duration<double>(p.target->wall).count()}};
   }
-  const std::uint64_t samples = profilers::total_samples(p.profile);
+  const std::uint64_t samples = reports::total_samples(p.profile);
   report.set_metric("profile.samples", static_cast<double>(samples), "samples", reports::Better::None);
   report.set_metric("profile.seconds", static_cast<double>(samples) * p.profile.period_seconds, "s",
                     reports::Better::None);
@@ -187,25 +181,11 @@ reports::Report make_profile_report(const Options& o, const Profiled& p,
   return report;
 }
 
-#ifdef VIGIL_PROFILE_WRITERS
-// Written whole to a temporary file, then renamed: never a partial file.
-void write_file(const fs::path& path, const std::string& bytes) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << bytes;
-    if (!out) throw UsageError(fmt::format("cannot write {}", tmp.string()));
-  }
-  fs::rename(tmp, path);
-}
-#endif
-
-void write_profile_files([[maybe_unused]] const Options& o, [[maybe_unused]] const reports::Profile& profile) {
-#ifdef VIGIL_PROFILE_WRITERS
-  if (o.folded) write_file(*o.folded, reports::to_folded(profile));
-  if (o.pprof) write_file(*o.pprof, reports::to_pprof_gz(profile));
-  if (o.html) write_file(*o.html, reports::render_flame_graph_html(profile, "vigil-profile"));
-#endif
+// Each written whole to a temporary file, then renamed: never a partial file.
+void write_profile_files(const Options& o, const reports::Profile& profile) {
+  if (o.folded) reports::write_file_atomic(*o.folded, reports::to_folded(profile));
+  if (o.pprof) reports::write_file_atomic(*o.pprof, reports::to_pprof_gz(profile));
+  if (o.html) reports::write_file_atomic(*o.html, reports::render_flame_graph_html(profile, "vigil-profile"));
 }
 
 }  // namespace
@@ -213,7 +193,7 @@ void write_profile_files([[maybe_unused]] const Options& o, [[maybe_unused]] con
 int run(const Options& o) {
   validate(o);
   const Profiled profiled = o.scenario ? profile_scenario(o) : profile_command(o);
-  const auto shares = profilers::function_shares(profiled.profile);
+  const auto shares = reports::function_shares(profiled.profile);
   std::cout << summary(profiled, shares, static_cast<std::size_t>(o.top));
   const reports::Report report = make_profile_report(o, profiled, shares);
   std::cout << harness::format_findings(report.findings, "the profile is complete");

@@ -10,8 +10,8 @@
 #include "vigil/framework/http/app_service.hpp"
 #include "vigil/framework/http/server.hpp"
 #include "vigil/framework/pipeline/app.hpp"
-#include "vigil/profilers/cpu_profile.hpp"
 #include "vigil/profilers/cpu_profiler.hpp"
+#include "vigil/reports/profile_io.hpp"
 
 namespace vigil::serverdebug {
 namespace {
@@ -24,22 +24,10 @@ bool is_loopback(std::string_view remote) {
   return remote.starts_with("127.") || remote.starts_with("[::1]") || remote.starts_with("::1");
 }
 
-// Folded stacks: frames root first joined by ';', then the count.
-std::string folded(const reports::Profile& profile) {
-  std::string out;
-  for (const auto& stack : profile.stacks) {
-    for (std::size_t i = 0; i < stack.frames.size(); ++i) {
-      std::string name = profilers::function_key(stack.frames[i]);
-      for (char& c : name)
-        if (c == ';' || c == '\n') c = '_';
-      out += (i ? ";" : "") + name;
-    }
-    out += fmt::format(" {}\n", stack.samples);
-  }
-  return out;
-}
-
-void profile_folded(framework::Event& e) {
+// Profiles this process for ?seconds=N (default 30) and answers with
+// `encode(profile)`: pprof's gzipped protobuf, or folded stacks.
+template <std::string (*encode)(const reports::Profile&)>
+void take_profile(framework::Event& e, const char* content_type) {
   e.response.headers.set("Content-Type", "text/plain");
   if (!is_loopback(e.remote_addr)) {
     e.response.status = 403;
@@ -58,7 +46,8 @@ void profile_folded(framework::Event& e) {
   try {
     profilers::CpuProfiler profiler(kHz);
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
-    e.response.body = folded(profiler.stop());
+    e.response.body = encode(profiler.stop());
+    e.response.headers.set("Content-Type", content_type);
   } catch (const profilers::CpuProfilerError& error) {
     e.response.status = 409;
     e.response.body = std::string(error.what()) + "\n";
@@ -74,7 +63,9 @@ struct DebugListener::Impl {
   std::thread thread;
 
   explicit Impl(std::uint16_t port) : server(options(port), service) {
-    app.get("/debug/pprof/folded", profile_folded);
+    app.get("/debug/pprof/profile",
+            [](framework::Event& e) { take_profile<reports::to_pprof_gz>(e, "application/octet-stream"); });
+    app.get("/debug/pprof/folded", [](framework::Event& e) { take_profile<reports::to_folded>(e, "text/plain"); });
   }
   static http::ServerOptions options(std::uint16_t port) {
     http::ServerOptions o;

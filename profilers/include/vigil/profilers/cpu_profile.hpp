@@ -1,9 +1,8 @@
 #pragma once
 // A CPU profile from raw samples: each sample's addresses symbolized by the
 // libdw symbolizer (inlined calls expanded into frames of their own),
-// turned outermost first, and identical stacks merged with their counts;
-// and the share of samples each function holds, on its own (self: it was
-// running) and with its callees (total: it was on the stack).
+// turned outermost first, and identical stacks merged with their counts
+// (shares by function: reports/profile_shares.hpp).
 
 #include <cstdint>
 #include <string>
@@ -37,23 +36,5 @@ std::uint64_t add_samples(reports::Profile& into, const RawSamples& raw);
 // Sets `profile.period_seconds` so that its samples add up to the CPU time
 // of `periods` sampling periods at `hz`.
 void set_cpu_time(reports::Profile& profile, std::uint64_t periods, double hz);
-
-// The name a profile's function goes by: its function, or
-// "[module]+0xoffset" when the module has no symbol for it, "??" when no
-// module is known.
-std::string function_key(const reports::Frame& frame);
-
-struct FunctionShare {
-  std::string function;
-  std::uint64_t self_samples = 0;
-  std::uint64_t total_samples = 0;
-  double self_share = 0;   // of all samples, 0..1
-  double total_share = 0;  // of all samples, 0..1 (counted once per stack)
-};
-
-// Every function's shares, by self share (then total share) descending.
-std::vector<FunctionShare> function_shares(const reports::Profile& profile);
-
-std::uint64_t total_samples(const reports::Profile& profile);
 
 }  // namespace vigil::profilers
