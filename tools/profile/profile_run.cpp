@@ -116,6 +116,13 @@ Profiled profile_scenario(const Options& o) {
   return out;
 }
 
+// The `top` functions of `shares` by total share, largest first.
+std::vector<reports::FunctionShare> by_total_share(std::vector<reports::FunctionShare> shares, std::size_t top) {
+  std::stable_sort(shares.begin(), shares.end(), [](const auto& a, const auto& b) { return a.total > b.total; });
+  if (shares.size() > top) shares.resize(top);
+  return shares;
+}
+
 std::string summary(const Profiled& p, const std::vector<reports::FunctionShare>& shares, std::size_t top) {
   const std::uint64_t samples = reports::total_samples(p.profile);
   std::string out = fmt::format("vigil-profile: {} samples ({:.2f} s of CPU time) in {} process{}, {} thread{}; {} dropped\n",
@@ -130,11 +137,7 @@ std::string summary(const Profiled& p, const std::vector<reports::FunctionShare>
                          rows[i].function);
   };
   table("self", shares);
-  auto by_total = shares;
-  std::stable_sort(by_total.begin(), by_total.end(), [](const auto& a, const auto& b) {
-    return a.total > b.total;
-  });
-  table("total", by_total);
+  table("total", by_total_share(shares, top));
   return out;
 }
 
@@ -157,11 +160,13 @@ reports::Report make_profile_report(const Options& o, const Profiled& p,
   report.set_metric("profile.seconds", static_cast<double>(samples) * p.profile.period_seconds, "s",
                     reports::Better::None);
   report.set_metric("profile.dropped_samples", static_cast<double>(p.dropped), "samples", reports::Better::Lower);
-  for (std::size_t i = 0; i < shares.size() && i < static_cast<std::size_t>(o.top); ++i) {
+  // The top functions by self share and, apart, by total share (callers
+  // such as main run nothing themselves but hold every sample).
+  const auto top = static_cast<std::size_t>(o.top);
+  for (std::size_t i = 0; i < shares.size() && i < top; ++i)
     report.set_metric("profile.self_share." + shares[i].function, shares[i].self_share, "ratio", reports::Better::None);
-    report.set_metric("profile.total_share." + shares[i].function, shares[i].total_share, "ratio",
-                      reports::Better::None);
-  }
+  for (const auto& share : by_total_share(shares, top))
+    report.set_metric("profile.total_share." + share.function, share.total_share, "ratio", reports::Better::None);
   report.profiles["profile"] = p.profile;
   if (p.target && !p.target->ok()) {
     reports::Finding f;
