@@ -9,6 +9,14 @@
 #                        their own DWARF: inlined frames, lambdas)
 #   VIGIL_NO_FRAME_POINTERS  code built as much of a distribution is, for the
 #                        stack walks' tests (frame pointers are on elsewhere)
+#   VIGIL_COLD_CODE      code whose speed nothing measures (argument parsing,
+#                        report rendering, test drivers), built for build
+#                        speed: -O1 -g1 (line tables), -O0 under sanitizers
+#                        (half the compile time of -O1 there), unless
+#                        VIGIL_FULL_DEBUG_INFO. It holds most of the build's
+#                        template code (CLI11, nlohmann/json, GoogleTest).
+#                        Whole cold targets are unity builds too: their files
+#                        parse those headers once per batch, not once each.
 add_library(vigil_build_flags INTERFACE)
 
 set(_vigil_sanitized "$<NOT:$<BOOL:$<TARGET_PROPERTY:VIGIL_NO_SANITIZERS>>>")
@@ -45,6 +53,12 @@ if(_vigil_sanitizers)
   target_compile_options(vigil_build_flags INTERFACE
     "$<${_vigil_sanitized}:-O1;$<IF:${_vigil_full_debug},-g2,-g1>>")
 endif()
+if(_vigil_sanitizers)
+  set(_vigil_cold_flags "$<$<NOT:${_vigil_full_debug}>:-O0;-g1>")
+else()
+  set(_vigil_cold_flags "$<$<NOT:${_vigil_full_debug}>:-O1;-g1>")
+endif()
+target_compile_options(vigil_build_flags INTERFACE "$<$<BOOL:$<TARGET_PROPERTY:VIGIL_COLD_CODE>>:${_vigil_cold_flags}>")
 if(VIGIL_FUZZ)
   # Coverage for libFuzzer in every object; the fuzz targets link the driver.
   target_compile_options(vigil_build_flags INTERFACE -fsanitize=fuzzer-no-link)
@@ -56,6 +70,18 @@ endfunction()
 
 function(vigil_no_frame_pointers target)
   set_target_properties(${target} PROPERTIES VIGIL_NO_FRAME_POINTERS ON)
+endfunction()
+
+# vigil_cold_code(TARGET...) marks whole targets; vigil_cold_code(SOURCES
+# FILE...) marks single sources of a target whose other code is measured.
+function(vigil_cold_code)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "" "SOURCES")
+  if(arg_SOURCES)
+    set_source_files_properties(${arg_SOURCES} PROPERTIES COMPILE_OPTIONS "${_vigil_cold_flags}")
+  endif()
+  foreach(target IN LISTS arg_UNPARSED_ARGUMENTS)
+    set_target_properties(${target} PROPERTIES VIGIL_COLD_CODE ON UNITY_BUILD ON)
+  endforeach()
 endfunction()
 
 function(vigil_full_debug_info target)
