@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "profile_fixtures.hpp"
+#include "vigil/reports/profile_io.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace vigil::reports {
@@ -93,6 +94,28 @@ TEST(ProfileJson, BadProfilesAreRefusedWithOneLineReasons) {
   json bad = to_json(report_with_profile());
   bad["profiles"]["profile"]["stacks"][1]["frames"][2] = 99;
   EXPECT_THROW(from_json(bad), ReportError);
+}
+
+// The text form a server answers and vigil-load reads: the same entry, every
+// frame field kept.
+TEST(ProfileJson, TextFormReadsBackAndRefusesBadText) {
+  const Profile want = test::server_profile();
+  const std::string text = to_profile_json(want);
+  EXPECT_EQ(json::parse(text), to_json(report_with_profile())["profiles"]["profile"]);
+  const Profile got = from_profile_json(text);
+  ASSERT_EQ(got.stacks.size(), want.stacks.size());
+  for (std::size_t i = 0; i < want.stacks.size(); ++i) {
+    EXPECT_EQ(got.stacks[i].samples, want.stacks[i].samples);
+    ASSERT_EQ(got.stacks[i].frames.size(), want.stacks[i].frames.size());
+    for (std::size_t k = 0; k < want.stacks[i].frames.size(); ++k) {
+      EXPECT_TRUE(same_frame(got.stacks[i].frames[k], want.stacks[i].frames[k])) << i << " " << k;
+    }
+  }
+  EXPECT_DOUBLE_EQ(got.period_seconds, want.period_seconds);
+  EXPECT_EQ(got.threads, want.threads);
+  for (const char* bad : {"", "main;serve 3", "{\"frames\": [], \"stacks\": [{\"frames\": [0], \"samples\": 1}]}"}) {
+    EXPECT_THROW(from_profile_json(bad), ReportError) << bad;
+  }
 }
 
 }  // namespace
