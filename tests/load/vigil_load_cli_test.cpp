@@ -61,7 +61,7 @@ class VigilLoad : public ::testing::Test {
 TEST_F(VigilLoad, HelpAndDefectList) {
   const ToolRun help = run({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* option : {"--spawn-server", "--rate", "--slo", "--max-degradation", "--paths", "--pipeline"}) {
+  for (const char* option : {"--spawn-server", "--rate", "--slo", "--max-degradation", "--paths", "--pipeline", "--profile"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
   const ToolRun list = run({"--list-defects"});
