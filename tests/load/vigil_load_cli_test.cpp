@@ -61,7 +61,8 @@ class VigilLoad : public ::testing::Test {
 TEST_F(VigilLoad, HelpAndDefectList) {
   const ToolRun help = run({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* option : {"--spawn-server", "--rate", "--slo", "--max-degradation", "--paths", "--pipeline", "--profile"}) {
+  for (const char* option :
+       {"--spawn-server", "--rate", "--slo", "--max-degradation", "--paths", "--pipeline", "--profile"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
   const ToolRun list = run({"--list-defects"});
@@ -123,7 +124,8 @@ TEST_F(VigilLoad, BadCombinationsAndFiles) {
   expect_bad_input({kNowhere, "--profile"}, "--profile needs --spawn-server");
   expect_bad_input({"--profile", "--spawn", "--", "/bin/true"}, "--profile needs --spawn-server");
   expect_bad_input({"--spawn-server", "--profile", "-n", "1000"}, "--profile needs a run of --duration");
-  expect_bad_input({"--spawn-server", "--profile", "-d", "1s", "--windows", "2"}, "two windows or more after the warm-up");
+  expect_bad_input({"--spawn-server", "--profile", "-d", "1s", "--windows", "2"},
+                   "two windows or more after the warm-up");
 }
 
 TEST_F(VigilLoad, UnreachableServerIsCountedNotFatal) {
@@ -180,7 +182,8 @@ TEST_F(VigilLoad, ProfiledRunCarriesBothWindowsProfiles) {
     for (const auto& s : p.stacks) samples += s.samples;
     // Half a second of a busy server at 99 Hz: about 50 samples, its request loop among them.
     EXPECT_GT(samples, 5u) << name;
-    EXPECT_NE(vigil::reports::to_folded(p).find("vigil::framework::http::Server::Loop::run"), std::string::npos) << name;
+    EXPECT_NE(vigil::reports::to_folded(p).find("vigil::framework::http::Server::Loop::run"), std::string::npos)
+        << name;
   }
   // The first window after the warm-up (one window of 0.5 s), and the last.
   EXPECT_DOUBLE_EQ(report.config.at("profiled_windows").at("first_window").at("from_s").get<double>(), 0.5);

@@ -96,8 +96,8 @@ TEST_F(ServerProfile, ServesWhileAProfileIsTaken) {
 
 TEST_F(ServerProfile, AnswersTheReportsFormOfAProfileForPartOfASecond) {
   const auto started = std::chrono::steady_clock::now();
-  auto profile =
-      std::async(std::launch::async, [&] { return http_get(debug_port_, "/debug/pprof/profile?seconds=0.5&format=json"); });
+  auto profile = std::async(std::launch::async,
+                            [&] { return http_get(debug_port_, "/debug/pprof/profile?seconds=0.5&format=json"); });
   while (profile.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) http_get(port_, "/json");
   const std::string answer = profile.get();
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));

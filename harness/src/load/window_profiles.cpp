@@ -91,7 +91,9 @@ reports::Profile fetch_profile(std::uint16_t port, Nanos length, int wake_fd, Na
     }
     if (n == 0) {
       result = parser.finish();
-      if (result == ResponseParser::Result::NeedMore) throw std::runtime_error("the server closed the connection early");
+      if (result == ResponseParser::Result::NeedMore) {
+        throw std::runtime_error("the server closed the connection early");
+      }
       break;
     }
     std::size_t used = 0;
