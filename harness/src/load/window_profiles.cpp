@@ -131,9 +131,14 @@ WindowProfiles fetch_all(std::uint16_t port, const std::vector<ProfileWindow>& w
 WindowProfiler::WindowProfiler(std::uint16_t port, std::vector<ProfileWindow> windows)
     : wake_fd_(::eventfd(0, EFD_CLOEXEC)) {
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
-  fetched_ = std::async(std::launch::async, [port, windows = std::move(windows), fd = wake_fd_] {
-    return fetch_all(port, windows, fd);
-  });
+  try {
+    fetched_ = std::async(std::launch::async, [port, windows = std::move(windows), fd = wake_fd_] {
+      return fetch_all(port, windows, fd);
+    });
+  } catch (...) {
+    ::close(wake_fd_);  // no destructor runs for an object not constructed
+    throw;
+  }
 }
 
 WindowProfiler::~WindowProfiler() {
