@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "frame_json.hpp"
+#include "vigil/reports/profile_io.hpp"
+#include "vigil/reports/report.hpp"
 
 namespace vigil::reports {
 
@@ -101,6 +103,15 @@ Profile profile_from_json(const json& j) {
     p.stacks.push_back(std::move(s));
   }
   return p;
+}
+
+std::string to_profile_json(const Profile& p) { return profile_to_json(p).dump(); }
+
+Profile from_profile_json(std::string_view text) {
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw ReportError("a profile: not valid JSON");
+  if (auto problem = check_profile(j, "profile")) throw ReportError(*problem);
+  return profile_from_json(j);
 }
 
 }  // namespace vigil::reports

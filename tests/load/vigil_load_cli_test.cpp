@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/tool_run.hpp"
+#include "vigil/reports/profile_io.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace {
@@ -60,7 +61,8 @@ class VigilLoad : public ::testing::Test {
 TEST_F(VigilLoad, HelpAndDefectList) {
   const ToolRun help = run({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* option : {"--spawn-server", "--rate", "--slo", "--max-degradation", "--paths", "--pipeline"}) {
+  for (const char* option :
+       {"--spawn-server", "--rate", "--slo", "--max-degradation", "--paths", "--pipeline", "--profile"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
   const ToolRun list = run({"--list-defects"});
@@ -119,6 +121,11 @@ TEST_F(VigilLoad, BadCombinationsAndFiles) {
   expect_bad_input({kNowhere, "--pid", "4194303"}, "no such process");
   expect_bad_input({"--spawn-server", "--server-bin", (dir_ / "none").string()}, "--server-bin");
   expect_bad_input({"--spawn", "--startup-timeout", "2s", "--", "/bin/false"}, "exited with code 1 before listening");
+  expect_bad_input({kNowhere, "--profile"}, "--profile needs --spawn-server");
+  expect_bad_input({"--profile", "--spawn", "--", "/bin/true"}, "--profile needs --spawn-server");
+  expect_bad_input({"--spawn-server", "--profile", "-n", "1000"}, "--profile needs a run of --duration");
+  expect_bad_input({"--spawn-server", "--profile", "-d", "1s", "--windows", "2"},
+                   "two windows or more after the warm-up");
 }
 
 TEST_F(VigilLoad, UnreachableServerIsCountedNotFatal) {
@@ -159,6 +166,34 @@ TEST_F(VigilLoad, SpawnedServerShortRun) {
   std::uint64_t in_histograms = 0;
   for (const auto& [x, h] : report.histograms.at("load.latency").points) in_histograms += h.count();
   EXPECT_EQ(static_cast<double>(in_histograms), series_sum(report, "load.responses"));
+}
+
+TEST_F(VigilLoad, ProfiledRunCarriesBothWindowsProfiles) {
+  const fs::path json = dir_ / "r.json";
+  const ToolRun r = run({"--spawn-server", "--profile", "-d", "3s", "--windows", "6", "-c", "4"}, json);
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.out << r.err;
+  const Report report = vigil::reports::read_report(json);
+  for (const auto& f : report.findings) EXPECT_NE(f.kind, "profile-missing") << f.message;
+  ASSERT_EQ(report.profiles.size(), 2u) << r.out;
+  for (const char* name : {"first_window", "last_window"}) {
+    const auto& p = report.profiles.at(name);
+    std::uint64_t samples = 0;
+    for (const auto& s : p.stacks) samples += s.samples;
+    // Half a second of a busy server at 99 Hz: about 50 samples, its request loop among them.
+    EXPECT_GT(samples, 5u) << name;
+    EXPECT_NE(vigil::reports::to_folded(p).find("vigil::framework::http::Server::Loop::run"), std::string::npos)
+        << name;
+  }
+  // The first window after the warm-up (one window of 0.5 s), and the last.
+  EXPECT_DOUBLE_EQ(report.config.at("profiled_windows").at("first_window").at("from_s").get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(report.config.at("profiled_windows").at("last_window").at("from_s").get<double>(), 2.5);
+  EXPECT_DOUBLE_EQ(report.config.at("profiled_windows").at("last_window").at("seconds").get<double>(), 0.5);
+  // vigil-report diffs the two like any two profiles.
+  const ToolRun first_last =
+      vigil::test::run_tool(VIGIL_REPORT_BIN, {"diff", json.string(), json.string()}, dir_, std::chrono::seconds(60));
+  EXPECT_EQ(first_last.exit_code, 0) << first_last.out << first_last.err;
+  EXPECT_NE(first_last.out.find("profile \"last_window\""), std::string::npos) << first_last.out;
 }
 
 TEST_F(VigilLoad, RequestCountAndExpectations) {

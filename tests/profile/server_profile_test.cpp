@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "support/tool_run.hpp"
+#include "vigil/reports/profile_io.hpp"
 
 namespace {
 
@@ -93,8 +94,24 @@ TEST_F(ServerProfile, ServesWhileAProfileIsTaken) {
   EXPECT_NE(answer.find("vigil::framework::http::Server::Loop::run"), std::string::npos) << answer.substr(0, 2000);
 }
 
-TEST_F(ServerProfile, RefusesABadDuration) {
-  for (const char* seconds : {"0", "61", "-1", "abc", "99999999999999999999"})
+TEST_F(ServerProfile, AnswersTheReportsFormOfAProfileForPartOfASecond) {
+  const auto started = std::chrono::steady_clock::now();
+  auto profile = std::async(std::launch::async,
+                            [&] { return http_get(debug_port_, "/debug/pprof/profile?seconds=0.5&format=json"); });
+  while (profile.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) http_get(port_, "/json");
+  const std::string answer = profile.get();
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+  ASSERT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("application/json"), std::string::npos) << answer.substr(0, 200);
+  const auto body = answer.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos);
+  const vigil::reports::Profile p = vigil::reports::from_profile_json(answer.substr(body + 4));
+  EXPECT_GT(p.period_seconds, 0);
+}
+
+TEST_F(ServerProfile, RefusesABadDurationOrFormat) {
+  EXPECT_TRUE(http_get(debug_port_, "/debug/pprof/profile?seconds=1&format=svg").starts_with("HTTP/1.1 400"));
+  for (const char* seconds : {"0", "0.001", "61", "60.5", "-1", "abc", "nan", "inf", "1s", "99999999999999999999"})
     EXPECT_TRUE(http_get(debug_port_, std::string("/debug/pprof/folded?seconds=") + seconds).starts_with("HTTP/1.1 400"))
         << seconds;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "profile_fixtures.hpp"
+#include "vigil/reports/profile_io.hpp"
 #include "vigil/reports/report.hpp"
 
 namespace vigil::reports {
@@ -22,15 +23,10 @@ bool same_frame(const Frame& a, const Frame& b) {
          a.offset == b.offset && a.inlined == b.inlined;
 }
 
-TEST(ProfileJson, RoundTrips) {
-  const Report r = report_with_profile();
-  const Report back = from_json(json::parse(to_json(r).dump(2)));
-  ASSERT_EQ(back.profiles.size(), 1u);
-  const Profile& want = r.profiles.at("profile");
-  const Profile& got = back.profiles.at("profile");
+void expect_same_profile(const Profile& got, const Profile& want) {
   EXPECT_EQ(got.unit, want.unit);
   EXPECT_DOUBLE_EQ(got.period_seconds, want.period_seconds);
-  EXPECT_EQ(got.threads, 2u);
+  EXPECT_EQ(got.threads, want.threads);
   ASSERT_EQ(got.stacks.size(), want.stacks.size());
   for (std::size_t i = 0; i < want.stacks.size(); ++i) {
     EXPECT_EQ(got.stacks[i].samples, want.stacks[i].samples);
@@ -39,6 +35,14 @@ TEST(ProfileJson, RoundTrips) {
       EXPECT_TRUE(same_frame(got.stacks[i].frames[k], want.stacks[i].frames[k])) << i << " " << k;
     }
   }
+}
+
+TEST(ProfileJson, RoundTrips) {
+  const Report r = report_with_profile();
+  const Report back = from_json(json::parse(to_json(r).dump(2)));
+  ASSERT_EQ(back.profiles.size(), 1u);
+  EXPECT_EQ(back.profiles.at("profile").threads, 2u);
+  expect_same_profile(back.profiles.at("profile"), r.profiles.at("profile"));
 }
 
 TEST(ProfileJson, FramesAreInternedOnce) {
@@ -93,6 +97,18 @@ TEST(ProfileJson, BadProfilesAreRefusedWithOneLineReasons) {
   json bad = to_json(report_with_profile());
   bad["profiles"]["profile"]["stacks"][1]["frames"][2] = 99;
   EXPECT_THROW(from_json(bad), ReportError);
+}
+
+// The text form a server answers and vigil-load reads: the same entry, every
+// frame field kept.
+TEST(ProfileJson, TextFormReadsBackAndRefusesBadText) {
+  const Profile want = test::server_profile();
+  const std::string text = to_profile_json(want);
+  EXPECT_EQ(json::parse(text), to_json(report_with_profile())["profiles"]["profile"]);
+  expect_same_profile(from_profile_json(text), want);
+  for (const char* bad : {"", "main;serve 3", "{\"frames\": [], \"stacks\": [{\"frames\": [0], \"samples\": 1}]}"}) {
+    EXPECT_THROW(from_profile_json(bad), ReportError) << bad;
+  }
 }
 
 }  // namespace

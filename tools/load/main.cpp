@@ -1,7 +1,7 @@
 // vigil-load: HTTP load over loopback that catches gradual degradation.
 //
 //   vigil-load http://127.0.0.1:8080/ [options]
-//   vigil-load --spawn-server [--defect NAME]... [options]
+//   vigil-load --spawn-server [--defect NAME]... [--profile] [options]
 //   vigil-load [options] --spawn -- CMD ARGS...   ({port} and $PORT: a free port)
 #include <signal.h>
 
@@ -124,6 +124,9 @@ void add_target_options(CLI::App& app, CommandLine& c) {
   app.add_option("url", c.o.url, "loopback URL to load (http://127.0.0.1:PORT/PATH)");
   app.add_flag("--spawn-server", c.o.spawn_server, "start vigil-server on a free port (with --defect), stop it at the end");
   c.defect_flags.add_to(app, {"switch on a defect of the spawned vigil-server (repeatable)", "list the defects and exit"});
+  app.add_flag("--profile", c.o.profile,
+               "with --spawn-server: CPU profiles of the server over the first judged window and the last, in the "
+               "report; a degradation finding names the functions that grew");
   app.add_option("--server-bin", c.o.server_bin, "the vigil-server to start (default: the one beside vigil-load)");
   app.add_flag("--spawn", c.spawn, "start the server command given after --, with {port} and $PORT set to a free port");
   hn::whole_number(app.add_option("--pid", c.pid, "sample the RSS and CPU of this running server (and its children)"), 1, 4194304);
@@ -246,6 +249,7 @@ int main(int argc, char** argv) {
     return hn::bad_input(kTool, e.what());
   }
   fmt::print("{}\n{}", run_line(c.o, result), load::format_summary(result.record, result.analysis));
-  const rp::Report report = load::make_load_report(result.record, result.analysis, result.judge, result.config);
+  const rp::Report report =
+      load::make_load_report(result.record, result.analysis, result.judge, result.config, std::move(result.profiles));
   return hn::write_report_and_exit_code(report, c.json_path, kTool);
 }

@@ -81,7 +81,7 @@ void add_options(CLI::App& cli, Options& o, harness::DefectFlags& defect_flags) 
       ->capture_default_str();
   cli.add_option("--json", o.json_path, "Write a vigil.report/1 report of the run on shutdown");
   cli.add_option("--debug-port", o.debug_port,
-                 "Serve GET /debug/pprof/folded?seconds=N (CPU profile) on 127.0.0.1:PORT, "
+                 "Serve GET /debug/pprof/profile|folded?seconds=N (CPU profile) on 127.0.0.1:PORT, "
                  "0 picks a free one (printed on the second line)");
 }
 

@@ -18,40 +18,57 @@ namespace {
 
 namespace http = framework::http;
 constexpr unsigned kHz = 99;
-constexpr int kMaxSeconds = 60, kDefaultSeconds = 30;
+constexpr double kMinSeconds = 0.01, kMaxSeconds = 60, kDefaultSeconds = 30;
 
 bool is_loopback(std::string_view remote) {
   return remote.starts_with("127.") || remote.starts_with("[::1]") || remote.starts_with("::1");
 }
 
-// Profiles this process for ?seconds=N (default 30) and answers with
-// `encode(profile)`: pprof's gzipped protobuf, or folded stacks.
-template <std::string (*encode)(const reports::Profile&)>
-void take_profile(framework::Event& e, const char* content_type) {
+// How a profile goes on the wire.
+struct Encoding {
+  std::string (*encode)(const reports::Profile&);
+  const char* content_type;
+};
+constexpr Encoding kPprof{reports::to_pprof_gz, "application/octet-stream"};
+constexpr Encoding kFolded{reports::to_folded, "text/plain"};
+constexpr Encoding kJson{reports::to_profile_json, "application/json"};
+
+void refuse(framework::Event& e, int status, std::string reason) {
+  e.response.status = status;
+  e.response.body = std::move(reason);
+}
+
+// Profiles this process for ?seconds=N (default 30; fractional, so that a
+// load generator can cover one window of its run) and answers `encoding`.
+void take_profile(framework::Event& e, const Encoding& encoding) {
   e.response.headers.set("Content-Type", "text/plain");
-  if (!is_loopback(e.remote_addr)) {
-    e.response.status = 403;
-    e.response.body = "profiles are served to loopback peers only\n";
-    return;
-  }
-  int seconds = kDefaultSeconds;
+  if (!is_loopback(e.remote_addr)) return refuse(e, 403, "profiles are served to loopback peers only\n");
+  double seconds = kDefaultSeconds;
   if (const auto given = e.query_params.find("seconds")) {
     const auto [end, err] = std::from_chars(given->data(), given->data() + given->size(), seconds);
-    if (err != std::errc() || end != given->data() + given->size() || seconds < 1 || seconds > kMaxSeconds) {
-      e.response.status = 400;
-      e.response.body = fmt::format("seconds must be within 1..{}\n", kMaxSeconds);
-      return;
+    if (err != std::errc() || end != given->data() + given->size() || !(seconds >= kMinSeconds) ||
+        !(seconds <= kMaxSeconds)) {
+      return refuse(e, 400, fmt::format("seconds must be within {:g}..{:g}\n", kMinSeconds, kMaxSeconds));
     }
   }
   try {
     profilers::CpuProfiler profiler(kHz);
-    std::this_thread::sleep_for(std::chrono::seconds(seconds));
-    e.response.body = encode(profiler.stop());
-    e.response.headers.set("Content-Type", content_type);
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    e.response.body = encoding.encode(profiler.stop());
+    e.response.headers.set("Content-Type", encoding.content_type);
   } catch (const profilers::CpuProfilerError& error) {
-    e.response.status = 409;
-    e.response.body = std::string(error.what()) + "\n";
+    refuse(e, 409, std::string(error.what()) + "\n");
   }
+}
+
+// /debug/pprof/profile answers pprof's format unless ?format=json asks for
+// the report's own form of a profile.
+void take_profile_in_format(framework::Event& e) {
+  const auto format = e.query_params.find("format");
+  if (!format || *format == "pprof") return take_profile(e, kPprof);
+  if (*format == "json") return take_profile(e, kJson);
+  e.response.headers.set("Content-Type", "text/plain");
+  refuse(e, 400, "format must be pprof or json\n");
 }
 
 }  // namespace
@@ -63,9 +80,8 @@ struct DebugListener::Impl {
   std::thread thread;
 
   explicit Impl(std::uint16_t port) : server(options(port), service) {
-    app.get("/debug/pprof/profile",
-            [](framework::Event& e) { take_profile<reports::to_pprof_gz>(e, "application/octet-stream"); });
-    app.get("/debug/pprof/folded", [](framework::Event& e) { take_profile<reports::to_folded>(e, "text/plain"); });
+    app.get("/debug/pprof/profile", take_profile_in_format);
+    app.get("/debug/pprof/folded", [](framework::Event& e) { take_profile(e, kFolded); });
   }
   static http::ServerOptions options(std::uint16_t port) {
     http::ServerOptions o;

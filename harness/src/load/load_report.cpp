@@ -142,7 +142,8 @@ double number_in(const json& obj, const char* key) {
 
 }  // namespace
 
-rp::Report make_load_report(const RunRecord& run, const Analysis& a, const JudgeOptions& judge, json config) {
+rp::Report make_load_report(const RunRecord& run, const Analysis& a, const JudgeOptions& judge, json config,
+                            std::map<std::string, rp::Profile> profiles) {
   rp::Report r = rp::make_report("load");
   json slos = json::array();
   for (const auto& s : judge.slos) slos.push_back(s.text);
@@ -161,6 +162,7 @@ rp::Report make_load_report(const RunRecord& run, const Analysis& a, const Judge
   add_series(r, run);
   add_metrics(r, run, a);
   r.findings = a.findings;
+  r.profiles = std::move(profiles);
   r.verdict = a.failed() ? rp::Verdict::Fail : rp::Verdict::Pass;
   return r;
 }

@@ -12,9 +12,11 @@
 #include <fmt/format.h>
 
 #include "vigil/harness/load/generator.hpp"
+#include "vigil/harness/load/grown_functions.hpp"
 #include "vigil/harness/load/process_stats.hpp"
 #include "vigil/harness/load/server_process.hpp"
 #include "vigil/harness/load/target.hpp"
+#include "vigil/harness/load/window_profiles.hpp"
 
 namespace vigil::harness::load {
 namespace {
@@ -28,6 +30,9 @@ constexpr Nanos kMaxOpenEndedRun = 3600 * kSecond;
 constexpr Nanos kProgressTick = 100'000'000;
 // The threads connect before the clock starts.
 constexpr Nanos kStartDelay = 50'000'000;
+// After the run, how long the last window's profile may take to arrive (the
+// server symbolizes it first).
+constexpr Nanos kProfileWait = 60 * kSecond;
 
 struct Plan {
   Nanos window_ns = 0;
@@ -59,6 +64,18 @@ Plan plan_windows(const LoadOptions& o) {
   p.warmup_windows = std::max<std::size_t>(1, static_cast<std::size_t>((warmup + p.window_ns - 1) / p.window_ns));
   if (o.warmup && *o.warmup == 0) p.warmup_windows = 0;
   return p;
+}
+
+// The windows --profile covers, from the run's start: the first judged one
+// and the last.
+std::vector<ProfileWindow> profile_windows(const LoadOptions& o, const Plan& p) {
+  if (!o.profile) return {};
+  if (p.windows < p.warmup_windows + 2) {
+    throw std::invalid_argument("--profile needs two windows or more after the warm-up");
+  }
+  const Nanos length = std::min(p.window_ns, WindowProfiler::kMaxLength);
+  return {{"first_window", static_cast<Nanos>(p.warmup_windows) * p.window_ns, length},
+          {"last_window", static_cast<Nanos>(p.windows - 1) * p.window_ns, length}};
 }
 
 std::vector<RequestLine> request_lines(const LoadOptions& o, const Target& target) {
@@ -102,7 +119,9 @@ std::unique_ptr<ServerProcess> start_server(const LoadOptions& o, const Placemen
       so.command.insert(so.command.end(), {"--threads", std::to_string(placement.server.size())});
     }
     for (const auto& d : o.defects) so.command.insert(so.command.end(), {"--defect", d});
+    if (o.profile) so.command.insert(so.command.end(), {"--debug-port", "0"});
     so.reports_port = true;
+    so.reports_debug_port = o.profile;
     description = fmt::format("vigil-server{}", o.defects.empty() ? std::string(" (no defects)")
                                                                   : fmt::format(" --defect {}", fmt::join(o.defects, " --defect ")));
   } else {
@@ -135,7 +154,8 @@ void sleep_until(Nanos t) {
 }
 
 nlohmann::json describe_config(const LoadOptions& o, const Plan& plan, const GeneratorConfig& g,
-                               const std::string& server, const Placement& placement) {
+                               const std::string& server, const Placement& placement,
+                               const std::vector<ProfileWindow>& profiled) {
   nlohmann::json lines = nlohmann::json::array();
   for (const auto& l : g.mix.lines()) lines.push_back(fmt::format("{} {} {}", l.method, l.path, l.weight));
   nlohmann::json c = {{"target", g.target.url()},
@@ -159,6 +179,10 @@ nlohmann::json describe_config(const LoadOptions& o, const Plan& plan, const Gen
   c["duration_s"] = static_cast<double>(plan.limit) / 1e9;
   if (o.expect_status) c["expect_status"] = *o.expect_status;
   if (!o.expect_body.empty()) c["expect_body"] = o.expect_body;
+  for (const auto& w : profiled) {
+    c["profiled_windows"][w.name] = {{"from_s", static_cast<double>(w.start) / 1e9},
+                                     {"seconds", static_cast<double>(w.length) / 1e9}};
+  }
   return c;
 }
 
@@ -171,6 +195,12 @@ void check_sources(const LoadOptions& o) {
   }
   if (o.pid > 0 && starting) throw std::invalid_argument("--pid samples a server you started; not with --spawn*");
   if (!o.defects.empty() && !o.spawn_server) throw std::invalid_argument("--defect needs --spawn-server");
+  if (o.profile && !o.spawn_server) {
+    throw std::invalid_argument("--profile needs --spawn-server (it profiles the vigil-server it starts)");
+  }
+  if (o.profile && o.requests > 0) {
+    throw std::invalid_argument("--profile needs a run of --duration: with --requests the last window is not known");
+  }
   if (o.pid > 0 && !read_process(o.pid)) throw std::invalid_argument(fmt::format("--pid {}: no such process", o.pid));
   if (o.start_at_unix_ns > 0) {
     const Nanos ahead = o.start_at_unix_ns - unix_now_ns();
@@ -251,12 +281,31 @@ std::optional<reports::Finding> server_exit_finding(ServerProcess* server, std::
   return f;
 }
 
+// The profiles fetched go to the result; with both, a degradation finding
+// names the functions that grew. A profile missing is a warning.
+void attach_profiles(WindowProfiles fetched, LoadResult& result) {
+  auto& findings = result.analysis.findings;
+  const auto first = fetched.profiles.find("first_window"), last = fetched.profiles.find("last_window");
+  if (first != fetched.profiles.end() && last != fetched.profiles.end()) {
+    name_grown_functions(findings, first->second, last->second);
+  }
+  for (const auto& why : fetched.failures) {
+    reports::Finding f;
+    f.kind = "profile-missing";
+    f.severity = reports::Severity::Warning;
+    f.message = "no CPU profile of the server's " + why;
+    findings.push_back(std::move(f));
+  }
+  result.profiles = std::move(fetched.profiles);
+}
+
 }  // namespace
 
 LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveStatus&)>& progress,
                     const std::atomic<bool>& interrupt) {
   check_sources(o);
   const Plan plan = plan_windows(o);
+  const std::vector<ProfileWindow> profiled = profile_windows(o, plan);
   Target target;
   if (!o.url.empty()) {
     auto parsed = parse_target(o.url);
@@ -296,6 +345,12 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   const std::size_t usable = placement.generator.empty() ? allowed_cpus().size() : placement.generator.size();
   ProcessSampler sampler(sampled, static_cast<double>(std::max<std::size_t>(1, std::min<std::size_t>(
                                std::min(g.threads, g.connections), usable))));
+  std::unique_ptr<WindowProfiler> profiler;
+  if (!profiled.empty()) {
+    std::vector<ProfileWindow> at = profiled;
+    for (auto& w : at) w.start += start;
+    profiler = std::make_unique<WindowProfiler>(server->debug_port(), std::move(at));
+  }
   Generator generator(g, store);
   generator.start();
   sleep_until(start);
@@ -305,6 +360,12 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   generator.stop();
   generator.join();
   result.interrupted = interrupt.load();
+  WindowProfiles fetched;
+  if (profiler) {
+    // A run cut short (Ctrl-C, the server gone) waits for no profile.
+    const bool complete = !result.interrupted && run.windows.size() == plan.windows;
+    fetched = profiler->finish(monotonic_now() + (complete ? kProfileWait : 0));
+  }
   const auto exited = server_exit_finding(server.get(), run.windows.size());
   if (server) server->stop();
   auto counts = store.take();
@@ -314,7 +375,8 @@ LoadResult run_load(const LoadOptions& o, const std::function<void(const LiveSta
   result.judge.warmup_windows = plan.warmup_windows;
   result.analysis = analyze(run, result.judge);
   if (exited) result.analysis.findings.push_back(*exited);
-  result.config = describe_config(o, plan, g, result.server_description, placement);
+  attach_profiles(std::move(fetched), result);
+  result.config = describe_config(o, plan, g, result.server_description, placement, profiled);
   return result;
 }
 

@@ -89,7 +89,9 @@ ServerProcess::ServerProcess(Options options) {
   if (log_fd_ < 0) throw std::runtime_error(fmt::format("memfd_create: {}", std::strerror(errno)));
   if (options.reports_port) {
     spawn(options.command, options.cpus, false);
-    port_ = read_port_line(deadline);
+    const auto lines = await_first_lines(options.reports_debug_port ? 2 : 1, deadline);
+    port_ = port_in(lines[0], "");
+    if (options.reports_debug_port) debug_port_ = port_in(lines[1], "debug ");
   } else {
     port_ = pick_free_port();
     std::vector<std::string> argv;
@@ -161,23 +163,19 @@ bool ServerProcess::exited(int* status) {
   return false;
 }
 
-std::uint16_t ServerProcess::read_port_line(std::chrono::steady_clock::time_point deadline) {
-  char text[64];
+std::vector<std::string> ServerProcess::await_first_lines(std::size_t count,
+                                                         std::chrono::steady_clock::time_point deadline) {
+  char text[256];
   for (;;) {
-    const ssize_t n = ::pread(log_fd_, text, sizeof text - 1, 0);
-    if (n > 0) {
-      const char* eol = static_cast<const char*>(std::memchr(text, '\n', static_cast<std::size_t>(n)));
-      if (eol != nullptr) {
-        unsigned port = 0;
-        auto [ptr, ec] = std::from_chars(text, eol, port);
-        if (ec != std::errc() || ptr != eol || port == 0 || port > 65535) {
-          stop();
-          throw std::runtime_error(fmt::format("the server's first line is not a port: \"{}\"",
-                                               std::string_view(text, static_cast<std::size_t>(eol - text))));
-        }
-        return static_cast<std::uint16_t>(port);
-      }
+    const ssize_t n = ::pread(log_fd_, text, sizeof text, 0);
+    std::vector<std::string> lines;
+    for (std::string_view rest(text, n > 0 ? static_cast<std::size_t>(n) : 0); lines.size() < count;) {
+      const auto eol = rest.find('\n');
+      if (eol == std::string_view::npos) break;
+      lines.emplace_back(rest.substr(0, eol));
+      rest.remove_prefix(eol + 1);
     }
+    if (lines.size() == count) return lines;
     int status = 0;
     if (exited(&status)) {
       throw std::runtime_error(fmt::format("the server {} before listening: {}", describe_status(status),
@@ -189,6 +187,18 @@ std::uint16_t ServerProcess::read_port_line(std::chrono::steady_clock::time_poin
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+std::uint16_t ServerProcess::port_in(std::string_view line, std::string_view prefix) {
+  unsigned port = 0;
+  const char* end = line.data() + line.size();
+  if (line.starts_with(prefix)) {
+    auto [ptr, ec] = std::from_chars(line.data() + prefix.size(), end, port);
+    if (ec == std::errc() && ptr == end && port > 0 && port <= 65535) return static_cast<std::uint16_t>(port);
+  }
+  stop();
+  throw std::runtime_error(fmt::format("the server's {} is not \"{}PORT\": \"{}\"",
+                                       prefix.empty() ? "first line" : "second line", prefix, line));
 }
 
 void ServerProcess::await_listening(std::chrono::steady_clock::time_point deadline) {

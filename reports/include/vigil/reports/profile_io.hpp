@@ -1,7 +1,8 @@
 #pragma once
 // A Profile in the formats other tools read: Brendan Gregg's folded stacks
-// (flamegraph.pl, speedscope, inferno) and pprof's gzipped profile.proto
-// (pprof, speedscope).
+// (flamegraph.pl, speedscope, inferno), pprof's gzipped profile.proto
+// (pprof, speedscope), and the report envelope's own JSON form (what a
+// report's "profiles" entry holds: every frame field kept).
 
 #include <string>
 #include <string_view>
@@ -23,5 +24,11 @@ Profile from_folded(std::string_view text);
 // cpu/nanoseconds, period from period_seconds; one Location per machine
 // frame with its inlined frames as extra Lines, one Mapping per module.
 std::string to_pprof_gz(const Profile& p);
+
+// The JSON of one "profiles" entry of a report, as text (vigil-server's
+// /debug/pprof/profile?format=json answers it, vigil-load reads it).
+std::string to_profile_json(const Profile& p);
+// Reads it back; throws ReportError with a one-line reason.
+Profile from_profile_json(std::string_view text);
 
 }  // namespace vigil::reports

@@ -17,6 +17,9 @@
 // load.slo_broken. Counts (requests, errors) cover the whole run; speeds and
 // trends the windows after warm-up.
 
+#include <map>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "vigil/harness/load/analysis.hpp"
@@ -26,9 +29,11 @@
 namespace vigil::harness::load {
 
 // `config` is the run's configuration as given (it goes to the report as is,
-// with the record's timing and the judge's thresholds added).
+// with the record's timing and the judge's thresholds added); `profiles`
+// the server's CPU profiles by window (vigil-load --profile: "first_window",
+// "last_window"), which `vigil-report diff` and the HTML flame graphs read.
 reports::Report make_load_report(const RunRecord& run, const Analysis& analysis, const JudgeOptions& judge,
-                                 nlohmann::json config);
+                                 nlohmann::json config, std::map<std::string, reports::Profile> profiles = {});
 
 // The raw record of a load report; throws reports::ReportError when the
 // report is not one vigil-load wrote.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "vigil/harness/load/analysis.hpp"
 #include "vigil/harness/load/pacer.hpp"
 #include "vigil/harness/load/run_record.hpp"
+#include "vigil/reports/profile.hpp"
 
 namespace vigil::harness::load {
 
@@ -35,6 +37,9 @@ struct LoadOptions {
   bool pin = true;                          // server and generator on different CPUs
   std::chrono::milliseconds startup_timeout{10'000};
   std::filesystem::path self;               // this executable (finds vigil-server beside it)
+  // CPU profiles of the started vigil-server over the first judged window
+  // and the last, in the report; a degradation finding names what grew.
+  bool profile = false;
 
   // What and how.
   std::string method = "GET";
@@ -75,6 +80,7 @@ struct LoadResult {
   JudgeOptions judge;
   nlohmann::json config;
   std::string server_description;  // what was loaded, for the summary's first line
+  std::map<std::string, reports::Profile> profiles;  // with --profile: "first_window", "last_window"
   bool interrupted = false;
 };
 

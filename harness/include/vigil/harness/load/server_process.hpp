@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil::harness::load {
@@ -23,6 +24,8 @@ class ServerProcess {
     // The program prints its port alone on its first line (vigil-server
     // --port 0); otherwise a free port is chosen and handed to it.
     bool reports_port = false;
+    // ... and "debug PORT" on its second (vigil-server --debug-port 0).
+    bool reports_debug_port = false;
     std::vector<int> cpus;  // pinned to these; empty: not pinned
     std::chrono::milliseconds startup_timeout{10'000};
   };
@@ -37,6 +40,8 @@ class ServerProcess {
 
   pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
+  // Its debug listener's port (Options::reports_debug_port), else 0.
+  std::uint16_t debug_port() const { return debug_port_; }
   // Whether it exited on its own; `status` is the wait status then.
   bool exited(int* status = nullptr);
   // SIGTERM, wait up to `grace`, then SIGKILL; returns the wait status.
@@ -48,11 +53,15 @@ class ServerProcess {
 
  private:
   void spawn(const std::vector<std::string>& argv, const std::vector<int>& cpus, bool with_port_env);
-  std::uint16_t read_port_line(std::chrono::steady_clock::time_point deadline);
+  // The first `count` lines it prints; throws when it exits or the deadline passes first.
+  std::vector<std::string> await_first_lines(std::size_t count, std::chrono::steady_clock::time_point deadline);
+  // The port in `line` after `prefix`; stops the server and throws when there is none.
+  std::uint16_t port_in(std::string_view line, std::string_view prefix);
   void await_listening(std::chrono::steady_clock::time_point deadline);
 
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t debug_port_ = 0;
   int log_fd_ = -1;      // the child's stdout and stderr (memfd)
   bool reaped_ = false;
   int status_ = 0;
