@@ -13,11 +13,11 @@ constexpr std::size_t kFirstColumnWidth = 24;
 bool is_failure(CellOutcome o) { return o == CellOutcome::Missed || o == CellOutcome::FalseFlag; }
 
 // "vigil-leak-test" -> "leak-test": the table's header.
-std::string short_name(const std::string& tool) {
+std::string column_title(const std::string& tool) {
   return tool.starts_with("vigil-") ? tool.substr(6) : tool;
 }
 
-std::size_t column_width(const std::string& tool) { return std::max<std::size_t>(short_name(tool).size(), 7) + 2; }
+std::size_t column_width(const std::string& tool) { return std::max<std::size_t>(column_title(tool).size(), 7) + 2; }
 
 }  // namespace
 
@@ -71,7 +71,7 @@ bool passed(const DetectionMatrix& m) {
 
 std::string format_matrix_text(const DetectionMatrix& m) {
   std::string out = fmt::format("{:<{}}", "", kFirstColumnWidth);
-  for (const auto& tool : m.columns) out += fmt::format("{:>{}}", short_name(tool), column_width(tool));
+  for (const auto& tool : m.columns) out += fmt::format("{:>{}}", column_title(tool), column_width(tool));
   out += "\n";
   std::string failures;
   for (const auto& row : m.rows) {

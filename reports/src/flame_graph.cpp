@@ -14,11 +14,11 @@ namespace vigil::reports {
 
 namespace {
 
-constexpr double kWidth = 1200;
+constexpr double kGraphWidth = 1200;
 constexpr double kPad = 10;
 constexpr double kFrameHeight = 17;
-constexpr double kTop = 44;     // title and controls
-constexpr double kBottom = 26;  // hover details
+constexpr double kGraphTop = 44;     // title and controls
+constexpr double kGraphBottom = 26;  // hover details
 // Frames narrower than this share of all samples are left out (they would
 // be under a twentieth of a pixel unzoomed), as flamegraph.pl does.
 constexpr double kNarrowest = 1.0 / 24000;
@@ -151,8 +151,8 @@ std::string svg_graph(const Tree& tree, std::string_view id, std::string_view ti
     }
   }
 
-  const double height = kTop + (max_depth + 1) * kFrameHeight + kBottom;
-  const double scale = total ? (kWidth - 2 * kPad) / static_cast<double>(total) : 0;
+  const double height = kGraphTop + (max_depth + 1) * kFrameHeight + kGraphBottom;
+  const double scale = total ? (kGraphWidth - 2 * kPad) / static_cast<double>(total) : 0;
   std::string out = fmt::format(
       "<svg id=\"{}\" class=\"vigil-flame\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 {} {}\" "
       "data-width=\"{}\" data-pad=\"{}\" data-total=\"{}\" font-family=\"monospace\" font-size=\"12\">\n"
@@ -163,8 +163,8 @@ std::string svg_graph(const Tree& tree, std::string_view id, std::string_view ti
       "<text class=\"reset control\" x=\"{}\" y=\"36\" style=\"display:none\">Reset zoom</text>\n"
       "<text class=\"search control\" x=\"{}\" y=\"36\" text-anchor=\"end\">Search</text>\n"
       "<text class=\"matched\" x=\"{}\" y=\"18\" text-anchor=\"end\"></text>\n",
-      id, kWidth, height, kWidth, kPad, total, kPad, html_escape(title), kPad, kWidth - kPad, kWidth - kPad);
-  if (total == 0) out += fmt::format("<text x=\"{}\" y=\"{}\">no samples</text>\n", kPad, kTop + 12);
+      id, kGraphWidth, height, kGraphWidth, kPad, total, kPad, html_escape(title), kPad, kGraphWidth - kPad, kGraphWidth - kPad);
+  if (total == 0) out += fmt::format("<text x=\"{}\" y=\"{}\">no samples</text>\n", kPad, kGraphTop + 12);
   out += "<g class=\"frames\">\n";
   for (std::size_t i = 0; i < placed.size(); ++i) {
     const Placed& p = placed[i];
@@ -189,7 +189,7 @@ std::string svg_graph(const Tree& tree, std::string_view id, std::string_view ti
       }
     }
     const double x = kPad + static_cast<double>(p.x) * scale, w = static_cast<double>(n.total) * scale;
-    const double y = kTop + (max_depth - p.depth) * kFrameHeight;
+    const double y = kGraphTop + (max_depth - p.depth) * kFrameHeight;
     const std::size_t chars = w > 6 ? static_cast<std::size_t>((w - 6) / 7) : 0;
     std::string label;
     if (chars >= 3) label = n.name.size() <= chars ? n.name : n.name.substr(0, chars - 2) + "..";

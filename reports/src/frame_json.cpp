@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "json_type_name.hpp"
+
 namespace vigil::reports {
 
 using nlohmann::json;
@@ -32,26 +34,20 @@ Frame frame_from_json(const json& j) {
   return f;
 }
 
-namespace {
-
-std::string type_name(const json& j) { return j.is_null() ? "null" : std::string(j.type_name()); }
-
-}  // namespace
-
 std::optional<std::string> check_frame(const json& j, const std::string& path) {
-  if (!j.is_object()) return fmt::format("{}: expected an object, got {}", path, type_name(j));
+  if (!j.is_object()) return fmt::format("{}: expected an object, got {}", path, json_type_name(j));
   for (const char* key : {"function", "file", "module"}) {
     if (j.contains(key) && !j[key].is_string()) {
-      return fmt::format("{}.{}: expected a string, got {}", path, key, type_name(j[key]));
+      return fmt::format("{}.{}: expected a string, got {}", path, key, json_type_name(j[key]));
     }
   }
   for (const char* key : {"line", "offset"}) {
     if (j.contains(key) && !j[key].is_number_integer()) {
-      return fmt::format("{}.{}: expected an integer, got {}", path, key, type_name(j[key]));
+      return fmt::format("{}.{}: expected an integer, got {}", path, key, json_type_name(j[key]));
     }
   }
   if (j.contains("inlined") && !j["inlined"].is_boolean()) {
-    return fmt::format("{}.inlined: expected true or false, got {}", path, type_name(j["inlined"]));
+    return fmt::format("{}.inlined: expected true or false, got {}", path, json_type_name(j["inlined"]));
   }
   return std::nullopt;
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "frame_json.hpp"
+#include "json_type_name.hpp"
 #include "vigil/reports/profile_io.hpp"
 #include "vigil/reports/report.hpp"
 
@@ -14,8 +15,6 @@ namespace vigil::reports {
 using nlohmann::json;
 
 namespace {
-
-std::string type_name(const json& j) { return j.is_null() ? "null" : std::string(j.type_name()); }
 
 // Every field of a frame: two frames share a table entry only when equal.
 std::string frame_key(const Frame& f) {
@@ -46,9 +45,9 @@ json profile_to_json(const Profile& p) {
 }
 
 std::optional<std::string> check_profile(const json& j, const std::string& path) {
-  if (!j.is_object()) return fmt::format("{}: expected an object, got {}", path, type_name(j));
+  if (!j.is_object()) return fmt::format("{}: expected an object, got {}", path, json_type_name(j));
   if (j.contains("unit") && !j["unit"].is_string()) {
-    return fmt::format("{}.unit: expected a string, got {}", path, type_name(j["unit"]));
+    return fmt::format("{}.unit: expected a string, got {}", path, json_type_name(j["unit"]));
   }
   if (j.contains("period_seconds") &&
       !(j["period_seconds"].is_null() || (j["period_seconds"].is_number() && j["period_seconds"].get<double>() >= 0))) {
@@ -59,7 +58,7 @@ std::optional<std::string> check_profile(const json& j, const std::string& path)
   }
   for (const char* key : {"frames", "stacks"}) {
     if (!j.contains(key)) return fmt::format("{}: missing required key \"{}\"", path, key);
-    if (!j[key].is_array()) return fmt::format("{}.{}: expected an array, got {}", path, key, type_name(j[key]));
+    if (!j[key].is_array()) return fmt::format("{}.{}: expected an array, got {}", path, key, json_type_name(j[key]));
   }
   const json& frames = j["frames"];
   for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -69,7 +68,7 @@ std::optional<std::string> check_profile(const json& j, const std::string& path)
   for (std::size_t i = 0; i < stacks.size(); ++i) {
     const std::string sp = fmt::format("{}.stacks[{}]", path, i);
     const json& s = stacks[i];
-    if (!s.is_object()) return fmt::format("{}: expected an object, got {}", sp, type_name(s));
+    if (!s.is_object()) return fmt::format("{}: expected an object, got {}", sp, json_type_name(s));
     if (!s.contains("samples") || !s["samples"].is_number_unsigned()) {
       return fmt::format("{}.samples: expected a non-negative integer", sp);
     }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "frame_json.hpp"
+#include "json_type_name.hpp"
 #include "profile_json.hpp"
 
 namespace vigil::reports {
@@ -75,12 +76,8 @@ json finding_to_json(const Finding& f) {
 
 // --- validation: every check names the JSON path of the first problem ---
 
-std::string type_name(const json& j) {
-  return j.is_null() ? "null" : std::string(j.type_name());
-}
-
 void expect(bool ok, const std::string& path, const std::string& what, const json& got) {
-  if (!ok) throw ReportError(fmt::format("{}: expected {}, got {}", path, what, type_name(got)));
+  if (!ok) throw ReportError(fmt::format("{}: expected {}, got {}", path, what, json_type_name(got)));
 }
 
 const json& require(const json& obj, const std::string& path, const char* key) {
@@ -112,7 +109,7 @@ void check_enum(const json& j, const std::string& path, std::initializer_list<co
     list += list.empty() ? a : std::string("/") + a;
   }
   throw ReportError(fmt::format("{}: expected one of {}, got {}", path, list,
-                                j.is_string() ? "\"" + j.get<std::string>() + "\"" : type_name(j)));
+                                j.is_string() ? "\"" + j.get<std::string>() + "\"" : json_type_name(j)));
 }
 
 void check_environment(const json& env) {
@@ -208,7 +205,7 @@ void check_report(const json& j) {
   if (!schema.is_string() || schema.get<std::string>() != kSchema) {
     throw ReportError(fmt::format("schema: expected \"{}\", got {}", kSchema,
                                   schema.is_string() ? "\"" + schema.get<std::string>() + "\""
-                                                     : type_name(schema)));
+                                                     : json_type_name(schema)));
   }
   for (const char* key : {"tool", "tool_version", "created_at"}) check_string(j, "report", key, true);
   check_environment(require(j, "report", "environment"));

@@ -10,7 +10,7 @@
 namespace vigil::profilers {
 namespace {
 
-constexpr std::size_t kCycles = 100;
+constexpr std::size_t kSeriesCycles = 100;
 constexpr double kRunLiveBytes = 1'000'000;
 
 GrowthOptions options() {
@@ -20,8 +20,8 @@ GrowthOptions options() {
 }
 
 std::vector<double> make(auto f) {
-  std::vector<double> ys(kCycles);
-  for (std::size_t i = 0; i < kCycles; ++i) ys[i] = f(static_cast<double>(i));
+  std::vector<double> ys(kSeriesCycles);
+  for (std::size_t i = 0; i < kSeriesCycles; ++i) ys[i] = f(static_cast<double>(i));
   return ys;
 }
 

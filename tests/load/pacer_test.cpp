@@ -16,21 +16,21 @@ using namespace vigil::harness::load;
 using vigil::reports::Histogram;
 
 constexpr Nanos kMs = 1'000'000;
-constexpr Nanos kSecond = 1'000'000'000;
+constexpr Nanos kOneSecond = 1'000'000'000;
 
 TEST(Pacer, ConnectionsShareTheRateEvenly) {
   // 4 connections at 1000 req/s together: each sends every 4 ms, staggered
   // by 1 ms, so that all together send every millisecond.
   std::vector<Nanos> all;
   for (std::uint32_t c = 0; c < 4; ++c) {
-    Pacer p = Pacer::constant_rate(1000, c, 4, 10 * kSecond);
+    Pacer p = Pacer::constant_rate(1000, c, 4, 10 * kOneSecond);
     EXPECT_TRUE(p.paced());
     EXPECT_DOUBLE_EQ(p.interval_ns(), 4.0 * kMs);
     for (int k = 0; k < 250; ++k) all.push_back(p.take(0));
   }
   std::sort(all.begin(), all.end());
   ASSERT_EQ(all.size(), 1000u);
-  EXPECT_EQ(all.front(), 10 * kSecond);
+  EXPECT_EQ(all.front(), 10 * kOneSecond);
   for (std::size_t i = 1; i < all.size(); ++i) EXPECT_EQ(all[i] - all[i - 1], kMs) << i;
 }
 
@@ -39,7 +39,7 @@ TEST(Pacer, ScheduleDoesNotDriftOverLongRuns) {
   Pacer p = Pacer::constant_rate(3, 0, 1, 0);
   Nanos due = 0;
   for (int k = 0; k <= 3'000'000; ++k) due = p.take(0);
-  EXPECT_EQ(due, 1'000'000 * kSecond);
+  EXPECT_EQ(due, 1'000'000 * kOneSecond);
 }
 
 TEST(Pacer, ClosedLoopSendsWhenAsked) {
@@ -81,27 +81,27 @@ Simulated simulate(double rate, Nanos run, Nanos stall_from, Nanos stall, Nanos 
 TEST(CoordinatedOmission, CorrectedP99ShowsAOneSecondStallThatUncorrectedHides) {
   // 1000 req/s for 20 s; the server stalls for 1 s at 10 s. A thousand
   // requests were due during the stall: 5% of the run waited up to a second.
-  const Simulated s = simulate(1000, 20 * kSecond, 10 * kSecond, kSecond, 0);
+  const Simulated s = simulate(1000, 20 * kOneSecond, 10 * kOneSecond, kOneSecond, 0);
   EXPECT_EQ(s.corrected.count(), 20'000u);
-  EXPECT_GT(s.corrected.percentile(99), 0.5 * kSecond);
-  EXPECT_GE(s.corrected.percentile(100), 0.99 * kSecond);
+  EXPECT_GT(s.corrected.percentile(99), 0.5 * kOneSecond);
+  EXPECT_GE(s.corrected.percentile(100), 0.99 * kOneSecond);
   // Measured from the actual send, only the one request caught in the
   // stall is slow: p99 stays at the service time.
   EXPECT_LT(s.uncorrected.percentile(99), 0.2 * kMs);
-  EXPECT_GE(s.uncorrected.percentile(100), 0.99 * kSecond);
+  EXPECT_GE(s.uncorrected.percentile(100), 0.99 * kOneSecond);
   // The generator itself was never late.
   EXPECT_EQ(s.lag.percentile(100), 0);
 }
 
 TEST(CoordinatedOmission, NoStallNoDifference) {
-  const Simulated s = simulate(1000, 5 * kSecond, 100 * kSecond, 0, 0);
+  const Simulated s = simulate(1000, 5 * kOneSecond, 100 * kOneSecond, 0, 0);
   EXPECT_EQ(s.corrected.percentile(99), s.uncorrected.percentile(99));
   EXPECT_LT(s.corrected.percentile(100), 0.2 * kMs);
 }
 
 TEST(CoordinatedOmission, ALateGeneratorShowsAsSendLagNotAsTheServer) {
   // The generator takes 2 ms to send each request: the lag measures it.
-  const Simulated s = simulate(100, 5 * kSecond, 100 * kSecond, 0, 2 * kMs);
+  const Simulated s = simulate(100, 5 * kOneSecond, 100 * kOneSecond, 0, 2 * kMs);
   EXPECT_NEAR(s.lag.percentile(50), 2.0 * kMs, 0.01 * 2 * kMs);
   EXPECT_LT(s.uncorrected.percentile(99), 0.2 * kMs);
 }

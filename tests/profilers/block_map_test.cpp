@@ -13,26 +13,26 @@
 
 #include "block_map.hpp"
 
-namespace vp = vigil::preload;
+namespace vpl = vigil::preload;
 
 namespace {
 
-std::unique_ptr<vp::BlockMap> make_map(bool sparse) {
-  auto map = std::make_unique<vp::BlockMap>();
+std::unique_ptr<vpl::BlockMap> make_map(bool sparse) {
+  auto map = std::make_unique<vpl::BlockMap>();
   if (!map->init(sparse)) return nullptr;
   return map;
 }
 
-vp::BlockInfo info_of(std::uintptr_t p) {
-  return vp::BlockInfo{p / 16 % 1000 + 1, static_cast<std::uint32_t>(p % 7919), static_cast<std::uint32_t>(p % 5 + 1)};
+vpl::BlockInfo info_of(std::uintptr_t p) {
+  return vpl::BlockInfo{p / 16 % 1000 + 1, static_cast<std::uint32_t>(p % 7919), static_cast<std::uint32_t>(p % 5 + 1)};
 }
 
 // `n` heap-like pointers from `base` up that share base's occupancy bit.
 std::vector<std::uintptr_t> pointers_sharing_a_bucket(std::uintptr_t base, std::size_t n) {
   std::vector<std::uintptr_t> same;
-  const std::uint32_t target = vp::BlockMap::bucket_id(base);
+  const std::uint32_t target = vpl::BlockMap::bucket_id(base);
   for (std::uintptr_t p = base; same.size() < n; p += 16)
-    if (vp::BlockMap::bucket_id(p) == target) same.push_back(p);
+    if (vpl::BlockMap::bucket_id(p) == target) same.push_back(p);
   return same;
 }
 
@@ -54,7 +54,7 @@ void churn_against_reference(bool sparse) {
       live.emplace(p, p % 4096);
       keys.push_back(p);
     } else {
-      vp::LiveBlock out{};
+      vpl::LiveBlock out{};
       const bool found = map->remove(p, &out);
       ASSERT_EQ(found, live.count(p) == 1) << std::hex << p;
       if (found) {
@@ -70,7 +70,7 @@ void churn_against_reference(bool sparse) {
   for (const auto& [p, size] : live) ASSERT_TRUE(map->may_hold(p)) << std::hex << p;
   map->lock_all();
   ASSERT_EQ(map->live_count(), live.size());
-  std::vector<vp::LiveBlock> blocks(live.size() + 1);
+  std::vector<vpl::LiveBlock> blocks(live.size() + 1);
   const std::size_t n = map->collect(blocks.data(), blocks.size());
   map->unlock_all();
   ASSERT_EQ(n, live.size());
@@ -81,7 +81,7 @@ void churn_against_reference(bool sparse) {
   // Emptied again: in a sparse map every bit is clear, so frees of
   // untracked pointers never take a lock.
   for (const auto& [p, size] : live) {
-    vp::LiveBlock out{};
+    vpl::LiveBlock out{};
     ASSERT_TRUE(map->remove(p, &out));
   }
   for (std::uintptr_t p : keys) EXPECT_EQ(map->may_hold(p), !sparse) << std::hex << p;
@@ -101,7 +101,7 @@ TEST(BlockMap, CrowdedBucketStaysOccupied) {
   const std::vector<std::uintptr_t> same = pointers_sharing_a_bucket(0x600000000000ULL, 300);
   for (std::uintptr_t p : same) map->insert(p, 8, info_of(p));
   for (std::uintptr_t p : same) ASSERT_TRUE(map->may_hold(p));
-  vp::LiveBlock out{};
+  vpl::LiveBlock out{};
   for (std::size_t i = 0; i + 1 < same.size(); ++i) ASSERT_TRUE(map->remove(same[i], &out));
   EXPECT_TRUE(map->may_hold(same.back()));
   ASSERT_TRUE(map->remove(same.back(), &out));
@@ -115,7 +115,7 @@ TEST(BlockMap, FewBlocksInABucketClearItsBit) {
   const std::vector<std::uintptr_t> same = pointers_sharing_a_bucket(0x610000000000ULL, 3);
   EXPECT_FALSE(map->may_hold(same[0]));
   for (std::uintptr_t p : same) map->insert(p, 8, info_of(p));
-  vp::LiveBlock out{};
+  vpl::LiveBlock out{};
   ASSERT_TRUE(map->remove(same[0], &out));
   ASSERT_TRUE(map->remove(same[1], &out));
   EXPECT_TRUE(map->may_hold(same[2]));
@@ -140,14 +140,14 @@ TEST(BlockMap, ConcurrentInsertAndCrossThreadRemove) {
         map->insert(p, 32, info_of(p));
         handed[static_cast<std::size_t>(id * kPerThread + i)].store(p, std::memory_order_release);
         if (i % 2 == 0) {  // removes its own
-          vp::LiveBlock out{};
+          vpl::LiveBlock out{};
           if (!map->remove(p, &out)) missed.fetch_add(1);
         }
         // Removes an odd block the other thread already published.
         const std::size_t other = static_cast<std::size_t>((1 - id) * kPerThread + i);
         const std::uintptr_t q = (i % 2 == 1) ? handed[other].load(std::memory_order_acquire) : 0;
         if (q != 0 && handed[other].exchange(0, std::memory_order_acq_rel) == q) {
-          vp::LiveBlock out{};
+          vpl::LiveBlock out{};
           if (!map->may_hold(q) || !map->remove(q, &out)) missed.fetch_add(1);
           removed_by_other.fetch_add(1);
         }
@@ -162,7 +162,7 @@ TEST(BlockMap, ConcurrentInsertAndCrossThreadRemove) {
     for (std::size_t i = 0; i < handed.size(); ++i) {
       const std::uintptr_t p = handed[i].load();
       if (i % 2 == 1 && p != 0) {
-        vp::LiveBlock out{};
+        vpl::LiveBlock out{};
         EXPECT_TRUE(map->remove(p, &out));
         ++left;
       }

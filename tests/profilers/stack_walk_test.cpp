@@ -27,13 +27,13 @@ extern "C" void nofp_inner(void (*callback)(void*), void* arg);
 extern "C" void fp_a(void (*callback)(void*), void* arg);
 extern "C" void fp_d(void (*callback)(void*), void* arg);
 
-namespace vp = vigil::preload;
+namespace vpl = vigil::preload;
 
 namespace {
 
 #define NOINLINE __attribute__((noinline))
 
-vp::StackBounds this_thread_stack() {
+vpl::StackBounds this_thread_stack() {
   pthread_attr_t attr;
   void* addr = nullptr;
   std::size_t size = 0;
@@ -42,12 +42,12 @@ vp::StackBounds this_thread_stack() {
     pthread_attr_destroy(&attr);
   }
   const auto lo = reinterpret_cast<std::uintptr_t>(addr);
-  return vp::StackBounds{lo, lo + size};
+  return vpl::StackBounds{lo, lo + size};
 }
 
 // What a walk saw; filled without allocating (a signal handler fills one).
 struct Walk {
-  vp::StackBounds bounds;
+  vpl::StackBounds bounds;
   std::uintptr_t frames[64] = {};  // walk_stack from the caller of walk_here
   unsigned depth = 0;
   void* raw[80] = {};              // unw_backtrace from walk_here
@@ -66,7 +66,7 @@ struct Walk {
 
 // Walks the stack from its caller, and asks libunwind for the same stack.
 NOINLINE void walk_here(Walk* w) {
-  w->depth = vp::walk_stack(__builtin_frame_address(0), w->bounds, w->frames, 64, true);
+  w->depth = vpl::walk_stack(__builtin_frame_address(0), w->bounds, w->frames, 64, true);
   w->into_caller = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
   w->raw_depth = unw_backtrace(w->raw, 80);
   asm volatile("");
@@ -83,8 +83,8 @@ std::string function_of(std::uintptr_t return_address) {
 class StackWalk : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ASSERT_TRUE(vp::g_frame_steps.init());
-    vp::g_code_map.refresh();
+    ASSERT_TRUE(vpl::g_frame_steps.init());
+    vpl::g_code_map.refresh();
   }
 };
 
@@ -120,14 +120,14 @@ TEST_F(StackWalk, CrossesCodeWithoutFramePointersByItsUnwindTables) {
 }
 
 TEST_F(StackWalk, DecidesPerModuleWhetherItsCodeKeepsFramePointers) {
-  const vp::CodeRange* with = vp::g_code_map.find(reinterpret_cast<std::uintptr_t>(&fp_a));
+  const vpl::CodeRange* with = vpl::g_code_map.find(reinterpret_cast<std::uintptr_t>(&fp_a));
   ASSERT_NE(with, nullptr);
   EXPECT_TRUE(with->frame_pointers);
-  const vp::CodeRange* without = vp::g_code_map.find(reinterpret_cast<std::uintptr_t>(&nofp_outer));
+  const vpl::CodeRange* without = vpl::g_code_map.find(reinterpret_cast<std::uintptr_t>(&nofp_outer));
   ASSERT_NE(without, nullptr);
   EXPECT_FALSE(without->frame_pointers);
   // Debian's C library is built without frame pointers.
-  const vp::CodeRange* libc = vp::g_code_map.find(reinterpret_cast<std::uintptr_t>(dlsym(RTLD_DEFAULT, "qsort")));
+  const vpl::CodeRange* libc = vpl::g_code_map.find(reinterpret_cast<std::uintptr_t>(dlsym(RTLD_DEFAULT, "qsort")));
   ASSERT_NE(libc, nullptr);
   EXPECT_FALSE(libc->frame_pointers);
 }
@@ -140,20 +140,20 @@ TEST_F(StackWalk, ReadsTheRulesOfCodeWithoutFramePointers) {
   for (std::uintptr_t pc : walked) {
     if (function_of(pc) != "nofp_outer") continue;
     // nofp_outer called nofp_inner with a frame addressed from rsp.
-    const vp::FrameRule rule = vp::read_frame_rule(pc);
+    const vpl::FrameRule rule = vpl::read_frame_rule(pc);
     ASSERT_TRUE(rule.usable);
     EXPECT_FALSE(rule.cfa_from_rbp);
     EXPECT_GT(rule.cfa_offset, 8);
     EXPECT_EQ(rule.ra_offset, -8);
     // The walk cached the same rule, with the module's code.
-    const vp::FrameStep cached = vp::g_frame_steps.find(pc, vp::Lookup::CacheOnly);
+    const vpl::FrameStep cached = vpl::g_frame_steps.find(pc, vpl::Lookup::CacheOnly);
     ASSERT_NE(cached.code, nullptr);
     EXPECT_FALSE(cached.code->frame_pointers);
     EXPECT_TRUE(cached.rule.usable);
     // A signal handler's lookup reads the same rule in place, without the loader's lock.
-    vp::g_frame_steps.clear();
-    EXPECT_EQ(vp::g_frame_steps.find(pc, vp::Lookup::CacheOnly).code, nullptr);
-    const vp::FrameStep in_place = vp::g_frame_steps.find(pc, vp::Lookup::InPlace);
+    vpl::g_frame_steps.clear();
+    EXPECT_EQ(vpl::g_frame_steps.find(pc, vpl::Lookup::CacheOnly).code, nullptr);
+    const vpl::FrameStep in_place = vpl::g_frame_steps.find(pc, vpl::Lookup::InPlace);
     ASSERT_NE(in_place.code, nullptr);
     EXPECT_TRUE(in_place.rule.usable);
     EXPECT_EQ(in_place.rule.cfa_offset, rule.cfa_offset);
@@ -171,7 +171,7 @@ TEST_F(StackWalk, ReadsTheRulesOfCodeWithoutFramePointers) {
 // code that keeps frame pointers, so that rbp is what the walk would follow.
 NOINLINE void walk_fake_frame(Walk* w) {
   std::uintptr_t fake[2] = {~std::uintptr_t{15}, reinterpret_cast<std::uintptr_t>(&fp_d) + 1};
-  w->depth = vp::walk_stack(fake, w->bounds, w->frames, 8, true);
+  w->depth = vpl::walk_stack(fake, w->bounds, w->frames, 8, true);
   asm volatile("" ::"r"(fake) : "memory");
 }
 
@@ -183,7 +183,7 @@ TEST_F(StackWalk, NeverFollowsAFrameOffTheStack) {
   // An entry frame that is not on this stack at all yields nothing.
   std::uintptr_t frames[8];
   auto* heap = static_cast<std::uintptr_t*>(std::calloc(4, sizeof(std::uintptr_t)));
-  EXPECT_EQ(vp::walk_stack(heap, w.bounds, frames, 8, true), 0u);
+  EXPECT_EQ(vpl::walk_stack(heap, w.bounds, frames, 8, true), 0u);
   std::free(heap);
 }
 

@@ -12,7 +12,7 @@
 namespace vigil::reports {
 namespace {
 
-constexpr const char* kCheckScript = R"JS(
+constexpr const char* kFlameGraphCheck = R"JS(
 console.log("vigil-flame-check");
 var svg = document.getElementById("flame");
 var frames = Array.prototype.slice.call(svg.querySelectorAll("g.f"));
@@ -40,7 +40,7 @@ mark("reset-visible", visible());
 )JS";
 
 // The check, hovering over and zooming into the first frame named `target`.
-std::string check_script(const std::string& target) { return "var target = \"" + target + "\";\n" + kCheckScript; }
+std::string check_script(const std::string& target) { return "var target = \"" + target + "\";\n" + kFlameGraphCheck; }
 
 TEST(FlameGraphInChromium, SearchHoverAndZoomWork) {
   if (!std::filesystem::exists(test::kChromium)) GTEST_SKIP() << "chromium is not installed";

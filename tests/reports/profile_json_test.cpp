@@ -62,37 +62,37 @@ TEST(ProfileJson, WrittenOnlyWhenPresent) {
   EXPECT_TRUE(from_json(to_json(r)).profiles.empty());
 }
 
-std::string problem_after(void (*mutate)(json&)) {
+std::string profile_problem_after(void (*mutate)(json&)) {
   json j = to_json(report_with_profile());
   mutate(j);
   return validate(j).value_or("");
 }
 
 TEST(ProfileJson, BadProfilesAreRefusedWithOneLineReasons) {
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"] = json::array(); }), "profiles: expected an object, got array");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"] = 3; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"] = json::array(); }), "profiles: expected an object, got array");
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"] = 3; }),
             "profiles.profile: expected an object, got number");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"].erase("stacks"); }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"].erase("stacks"); }),
             "profiles.profile: missing required key \"stacks\"");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["frames"] = "main"; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["frames"] = "main"; }),
             "profiles.profile.frames: expected an array, got string");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["frames"][2]["line"] = "120"; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["frames"][2]["line"] = "120"; }),
             "profiles.profile.frames[2].line: expected an integer, got string");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["stacks"][1]["frames"][2] = 6; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["stacks"][1]["frames"][2] = 6; }),
             "profiles.profile.stacks[1].frames[2]: expected an index below 6 (the size of profiles.profile.frames), "
             "got 6");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["stacks"][1]["frames"][0] = -1; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["stacks"][1]["frames"][0] = -1; }),
             "profiles.profile.stacks[1].frames[0]: expected an index below 6 (the size of profiles.profile.frames), "
             "got -1");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["stacks"][0]["frames"] = json::array(); }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["stacks"][0]["frames"] = json::array(); }),
             "profiles.profile.stacks[0].frames: expected a non-empty array of indexes into profiles.profile.frames");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["stacks"][3]["samples"] = -5; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["stacks"][3]["samples"] = -5; }),
             "profiles.profile.stacks[3].samples: expected a non-negative integer");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["stacks"][3]["samples"] = 1.5; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["stacks"][3]["samples"] = 1.5; }),
             "profiles.profile.stacks[3].samples: expected a non-negative integer");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["period_seconds"] = -1; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["period_seconds"] = -1; }),
             "profiles.profile.period_seconds: expected a non-negative number, got -1");
-  EXPECT_EQ(problem_after([](json& j) { j["profiles"]["profile"]["threads"] = "two"; }),
+  EXPECT_EQ(profile_problem_after([](json& j) { j["profiles"]["profile"]["threads"] = "two"; }),
             "profiles.profile.threads: expected a non-negative integer, got \"two\"");
   json bad = to_json(report_with_profile());
   bad["profiles"]["profile"]["stacks"][1]["frames"][2] = 99;
