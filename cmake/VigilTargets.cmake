@@ -9,9 +9,9 @@
 #                        their own DWARF: inlined frames, lambdas)
 #   VIGIL_NO_FRAME_POINTERS  code built as much of a distribution is, for the
 #                        stack walks' tests (frame pointers are on elsewhere)
-#   VIGIL_COLD_CODE      code whose speed nothing measures (argument parsing,
-#                        report rendering, test drivers), built for build
-#                        speed: -O1 -g1 (line tables), -O0 under sanitizers
+#   VIGIL_COLD_CODE      programs whose speed nothing measures and that run
+#                        no measured code (test drivers, report tools), built
+#                        for build speed: -O1 -g1 (line tables), -O0 under sanitizers
 #                        (half the compile time of -O1 there), unless
 #                        VIGIL_FULL_DEBUG_INFO. It holds most of the build's
 #                        template code (CLI11, nlohmann/json, GoogleTest).
@@ -80,14 +80,10 @@ function(vigil_no_frame_pointers target)
   set_target_properties(${target} PROPERTIES VIGIL_NO_FRAME_POINTERS ON)
 endfunction()
 
-# vigil_cold_code(TARGET...) marks whole targets; vigil_cold_code(SOURCES
-# FILE...) marks single sources of a target whose other code is measured.
+# Whole executables only: a cold object linked beside measured code may give
+# it its -O1 copies of templates and inline functions both use.
 function(vigil_cold_code)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "" "SOURCES")
-  if(arg_SOURCES)
-    set_source_files_properties(${arg_SOURCES} PROPERTIES COMPILE_OPTIONS "${_vigil_cold_flags}")
-  endif()
-  foreach(target IN LISTS arg_UNPARSED_ARGUMENTS)
+  foreach(target IN LISTS ARGN)
     set_target_properties(${target} PROPERTIES VIGIL_COLD_CODE ON UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
   endforeach()
 endfunction()

@@ -77,6 +77,20 @@ TEST(ProfileTool, ProfilesTheProgramAForkChildExecsButNotTheChildBeforeIt) {
   EXPECT_EQ(p.report->config.at("processes"), 2);  // the spawner (waiting) and the program it exec'd
 }
 
+// The profiler's ticks are SIGPROFs: a program's own SIGPROF handler (set
+// with sigaction or signal) must get the program's signals and never them.
+TEST(ProfileTool, AProgramsOwnSigprofHandlerMeetsOnlyItsOwnSignals) {
+  for (const std::vector<std::string>& flag : {std::vector<std::string>{}, std::vector<std::string>{"--signal"}}) {
+    ScratchDir dir("vigil-profile");
+    std::vector<std::string> args = {"--hz", "999", "--", VIGIL_PROFILE_OWN_SIGPROF};
+    args.insert(args.end(), flag.begin(), flag.end());
+    const Profiled p = profile(args, dir);
+    ASSERT_EQ(p.run.exit_code, 0) << p.run.err << p.run.out;
+    ASSERT_TRUE(p.report);
+    EXPECT_GT(p.report->metrics.at("profile.samples").value, 20) << p.run.out;
+  }
+}
+
 TEST(ProfileTool, ProfilesTheReferenceCoreInProcess) {
   ScratchDir dir("vigil-profile");
   const Profiled p = profile({"--scenario", "api", "--requests", "100000", "--hz", "499"}, dir);

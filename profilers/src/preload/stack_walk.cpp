@@ -69,15 +69,24 @@ unsigned walk_from(std::uintptr_t pc, std::uintptr_t sp, std::uintptr_t bp, std:
       rule = step.rule;
       if (memo && n == 1 && code) memo->frame_pointer_code = code;
     }
-    std::uintptr_t caller_pc;
+    std::uintptr_t caller_pc = 0;
+    bool stepped = false;
     if (code) {
       // rbp is the frame of the function we are in: [rbp] holds its
       // caller's rbp, [rbp + 8] the return address into its caller.
-      if (bp < sp || !read_word(bp + 8, sp, hi, &caller_pc)) break;
-      const std::uintptr_t frame_base = bp;
-      if (!read_word(frame_base, sp, hi, &bp)) break;
-      sp = frame_base + 16;
-    } else {
+      std::uintptr_t caller_bp;
+      if (bp >= sp && read_word(bp + 8, sp, hi, &caller_pc) && read_word(bp, sp, hi, &caller_bp)) {
+        sp = bp + 16;
+        bp = caller_bp;
+        stepped = true;
+      } else {
+        // No frame here though the module keeps them: a function of a
+        // library built without frame pointers, linked into the module
+        // (a static libgtest, say). Its unwind tables take this step.
+        rule = step_past(pc, lookup, memo).rule;
+      }
+    }
+    if (!stepped) {
       if (!rule.usable) break;
       const std::uintptr_t cfa = (rule.cfa_from_rbp ? bp : sp) + static_cast<std::intptr_t>(rule.cfa_offset);
       // The caller's stack pointer: above ours, on this stack.

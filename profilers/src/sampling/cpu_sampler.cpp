@@ -11,6 +11,10 @@
 #include "stack_mapping.hpp"
 #include "stack_walk.hpp"
 
+// glibc's sigaction under its own name: past the preload's interposer
+// (signal_interpose.cpp), which would take our handler for the program's.
+extern "C" int __sigaction(int, const struct sigaction*, struct sigaction*);
+
 namespace vigil::sampling {
 
 SampleStore g_samples;
@@ -26,10 +30,31 @@ constexpr int kTimerMark = 0x76696731;
 
 std::atomic<bool> g_recording{false};
 std::atomic<int> g_in_handler{0};
+std::atomic<bool> g_installed{false};
 unsigned g_depth = 32;
 
-void on_sigprof(int, siginfo_t* info, void* context) {
-  if (info->si_code != SI_TIMER || info->si_value.sival_int != kTimerMark) return;
+// The program's SIGPROF action (program_sigaction): written by the program
+// under a lock into the slot not in use, then published, so a signal that
+// arrives during an update reads the whole previous action.
+struct sigaction g_program_slots[2];
+std::atomic<const struct sigaction*> g_program_action{nullptr};
+std::atomic<bool> g_program_lock{false};
+
+// A SIGPROF our timers did not send: the program's own (its setitimer, a
+// kill). Delivered as the program asked; default and ignore both drop it
+// (a profiled program is not ended by its profiler's signal).
+void forward_to_program(int signo, siginfo_t* info, void* context) {
+  const struct sigaction* a = g_program_action.load(std::memory_order_acquire);
+  if (a == nullptr) return;
+  if (a->sa_flags & SA_SIGINFO) {
+    if (a->sa_sigaction != nullptr) a->sa_sigaction(signo, info, context);
+  } else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN) {
+    a->sa_handler(signo);
+  }
+}
+
+void on_sigprof(int signo, siginfo_t* info, void* context) {
+  if (info->si_code != SI_TIMER || info->si_value.sival_int != kTimerMark) return forward_to_program(signo, info, context);
   g_in_handler.fetch_add(1, std::memory_order_acq_rel);
   if (g_recording.load(std::memory_order_acquire)) {
     const int saved_errno = errno;
@@ -57,7 +82,27 @@ bool install(unsigned depth) {
   action.sa_sigaction = on_sigprof;
   action.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&action.sa_mask);
-  return ::sigaction(SIGPROF, &action, nullptr) == 0;
+  struct sigaction before {};
+  if (::__sigaction(SIGPROF, &action, &before) != 0) return false;
+  if (!g_installed.exchange(true)) {
+    g_program_slots[0] = before;
+    g_program_action.store(&g_program_slots[0], std::memory_order_release);
+  }
+  return true;
+}
+
+bool program_sigaction(const struct sigaction* action, struct sigaction* old) {
+  if (!g_installed.load(std::memory_order_acquire)) return false;
+  while (g_program_lock.exchange(true, std::memory_order_acquire)) ::sched_yield();
+  const struct sigaction* current = g_program_action.load(std::memory_order_relaxed);
+  if (old != nullptr) *old = *current;
+  if (action != nullptr) {
+    struct sigaction* next = current == &g_program_slots[0] ? &g_program_slots[1] : &g_program_slots[0];
+    *next = *action;
+    g_program_action.store(next, std::memory_order_release);
+  }
+  g_program_lock.store(false, std::memory_order_release);
+  return true;
 }
 
 void begin() { g_recording.store(true, std::memory_order_release); }
