@@ -8,11 +8,7 @@
 
 #include <signal.h>
 
-#include <cerrno>
-
 #include "cpu_sampler.hpp"
-
-extern "C" int __sigaction(int, const struct sigaction*, struct sigaction*);
 
 #define VIGIL_EXPORT extern "C" __attribute__((visibility("default")))
 

@@ -11,10 +11,6 @@
 #include "stack_mapping.hpp"
 #include "stack_walk.hpp"
 
-// glibc's sigaction under its own name: past the preload's interposer
-// (signal_interpose.cpp), which would take our handler for the program's.
-extern "C" int __sigaction(int, const struct sigaction*, struct sigaction*);
-
 namespace vigil::sampling {
 
 SampleStore g_samples;

@@ -16,6 +16,11 @@
 
 #include "sample_store.hpp"
 
+// glibc's sigaction under its own name: past the preload's interposer
+// (signal_interpose.cpp), which would take the sampler's own handler for
+// the program's.
+extern "C" int __sigaction(int, const struct sigaction*, struct sigaction*);
+
 namespace vigil::sampling {
 
 inline constexpr unsigned kMaxSampleDepth = 128;
