@@ -2,8 +2,10 @@
 // 70/30 between two functions (one thread, ten threads, and the same
 // program exec'd by a fork child), on the reference core in-process, and
 // on bad input. The kernel checks CPU timers at its ticks (250 Hz here):
-// --hz 999 takes a sample at about every tick, and 3 s of CPU time give a
-// few hundred samples even on a loaded machine.
+// --hz 999 takes a sample at about every tick. A share read from n samples
+// has a standard error of sqrt(p(1-p)/n): 3 s of CPU (750 samples) give 1.7
+// points, and a 3-point check failed about one run in ten; 12 s (3,000
+// samples) give 0.84, so 3 points are 3.6 standard errors.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -18,6 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using vigil::test::run_tool;
+
+constexpr const char* kCpuSeconds = "12";
 using vigil::test::ScratchDir;
 
 struct Profiled {
@@ -56,13 +60,13 @@ void expect_split(const Profiled& p) {
 
 TEST(ProfileTool, SplitsOneThreadsTime70To30) {
   ScratchDir dir("vigil-profile");
-  expect_split(profile({"--hz", "999", "--", VIGIL_PROFILE_SPLIT, "--cpu-seconds", "3"}, dir));
+  expect_split(profile({"--hz", "999", "--", VIGIL_PROFILE_SPLIT, "--cpu-seconds", kCpuSeconds}, dir));
 }
 
 TEST(ProfileTool, SplitsTenThreadsTime70To30) {
   ScratchDir dir("vigil-profile");
-  // Ten threads on two cores meet fewer ticks per CPU-second: more CPU time.
-  const Profiled p = profile({"--hz", "999", "--", VIGIL_PROFILE_SPLIT, "--threads", "10", "--cpu-seconds", "6"}, dir);
+  const Profiled p =
+      profile({"--hz", "999", "--", VIGIL_PROFILE_SPLIT, "--threads", "10", "--cpu-seconds", kCpuSeconds}, dir);
   expect_split(p);
   EXPECT_NE(p.run.out.find("10 threads"), std::string::npos) << p.run.out;  // the ten workers (main only waits)
 }
@@ -70,7 +74,7 @@ TEST(ProfileTool, SplitsTenThreadsTime70To30) {
 TEST(ProfileTool, ProfilesTheProgramAForkChildExecsButNotTheChildBeforeIt) {
   ScratchDir dir("vigil-profile");
   const Profiled p =
-      profile({"--hz", "999", "--", VIGIL_PROFILE_SPAWNER, VIGIL_PROFILE_SPLIT, "--cpu-seconds", "3"}, dir);
+      profile({"--hz", "999", "--", VIGIL_PROFILE_SPAWNER, VIGIL_PROFILE_SPLIT, "--cpu-seconds", kCpuSeconds}, dir);
   expect_split(p);
   ASSERT_TRUE(p.report);
   EXPECT_EQ(share_of(*p.report, "total_share", "child_before_exec"), -1) << p.run.out;

@@ -114,6 +114,21 @@ TEST_F(ServerProfile, RefusesABadDurationOrFormat) {
   for (const char* seconds : {"0", "0.001", "61", "60.5", "-1", "abc", "nan", "inf", "1s", "99999999999999999999"})
     EXPECT_TRUE(http_get(debug_port_, std::string("/debug/pprof/folded?seconds=") + seconds).starts_with("HTTP/1.1 400"))
         << seconds;
+  for (const char* hz : {"0", "10001", "-5", "1.5", "abc", ""})
+    EXPECT_TRUE(http_get(debug_port_, std::string("/debug/pprof/folded?seconds=1&hz=") + hz).starts_with("HTTP/1.1 400"))
+        << hz;
+}
+
+// ?hz= reaches the profiler: at 20 Hz a sample stands for at least 1/20 s of
+// CPU time (more when the kernel's tick delays it), at the default 99 Hz for ~1/99.
+TEST_F(ServerProfile, SamplesAtTheRateAsked) {
+  auto profile = std::async(std::launch::async,
+                            [&] { return http_get(debug_port_, "/debug/pprof/profile?seconds=0.5&hz=20&format=json"); });
+  while (profile.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) http_get(port_, "/json");
+  const std::string answer = profile.get();
+  ASSERT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer.substr(0, 200);
+  const vigil::reports::Profile p = vigil::reports::from_profile_json(answer.substr(answer.find("\r\n\r\n") + 4));
+  EXPECT_GE(p.period_seconds, 0.05 * 0.999);
 }
 
 }  // namespace

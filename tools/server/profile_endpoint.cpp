@@ -17,8 +17,10 @@ namespace vigil::serverdebug {
 namespace {
 
 namespace http = framework::http;
-constexpr unsigned kHz = 99;
 constexpr double kMinSeconds = 0.01, kMaxSeconds = 60, kDefaultSeconds = 30;
+// 99 Hz as Go's pprof samples; a caller judging a short window asks for more
+// (CPU timers fire at the kernel's ticks, so above ~250 Hz adds nothing).
+constexpr unsigned kDefaultHz = 99;
 
 bool is_loopback(std::string_view remote) {
   return remote.starts_with("127.") || remote.starts_with("[::1]") || remote.starts_with("::1");
@@ -38,21 +40,34 @@ void refuse(framework::Event& e, int status, std::string reason) {
   e.response.body = std::move(reason);
 }
 
+// The query parameter `name` as a number in [low, high], `fallback` when
+// absent; false when it is there but not such a number.
+template <typename Number>
+bool query_number(const framework::Event& e, std::string_view name, Number low, Number high, Number fallback,
+                  Number& value) {
+  value = fallback;
+  const auto given = e.query_params.find(name);
+  if (!given) return true;
+  const auto [end, err] = std::from_chars(given->data(), given->data() + given->size(), value);
+  return err == std::errc() && end == given->data() + given->size() && value >= low && value <= high;
+}
+
 // Profiles this process for ?seconds=N (default 30; fractional, so that a
-// load generator can cover one window of its run) and answers `encoding`.
+// load generator can cover one window of its run) at ?hz=N samples per
+// CPU-second of each thread, and answers `encoding`.
 void take_profile(framework::Event& e, const Encoding& encoding) {
   e.response.headers.set("Content-Type", "text/plain");
   if (!is_loopback(e.remote_addr)) return refuse(e, 403, "profiles are served to loopback peers only\n");
-  double seconds = kDefaultSeconds;
-  if (const auto given = e.query_params.find("seconds")) {
-    const auto [end, err] = std::from_chars(given->data(), given->data() + given->size(), seconds);
-    if (err != std::errc() || end != given->data() + given->size() || !(seconds >= kMinSeconds) ||
-        !(seconds <= kMaxSeconds)) {
-      return refuse(e, 400, fmt::format("seconds must be within {:g}..{:g}\n", kMinSeconds, kMaxSeconds));
-    }
+  double seconds = 0;
+  if (!query_number(e, "seconds", kMinSeconds, kMaxSeconds, kDefaultSeconds, seconds)) {
+    return refuse(e, 400, fmt::format("seconds must be within {:g}..{:g}\n", kMinSeconds, kMaxSeconds));
+  }
+  unsigned hz = 0;
+  if (!query_number(e, "hz", 1u, profilers::CpuProfiler::kMaxHz, kDefaultHz, hz)) {
+    return refuse(e, 400, fmt::format("hz must be a whole number within 1..{}\n", profilers::CpuProfiler::kMaxHz));
   }
   try {
-    profilers::CpuProfiler profiler(kHz);
+    profilers::CpuProfiler profiler(hz);
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     e.response.body = encoding.encode(profiler.stop());
     e.response.headers.set("Content-Type", encoding.content_type);
