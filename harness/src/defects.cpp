@@ -37,7 +37,9 @@ constexpr std::array kDefects = {
     DefectInfo{Defect::HistoryUnbounded, "history-unbounded",
                "connection buffer-size history pruned by age only, so bursts grow it without limit", kLeakTestOnly},
     DefectInfo{Defect::ThreadLeak, "thread-leak",
-               "a background worker per request batch is started and never joined", kLeakTestOnly},
+               "a background worker per request batch is started and never joined; every request polls the "
+               "workers still running",
+               kLeakTestAndLoad},
     DefectInfo{Defect::MiddlewareAlloc, "middleware-alloc",
                "middleware formats into fresh heap strings on every request", kBenchDiffAndCount},
     DefectInfo{Defect::ArenaNoReset, "arena-no-reset", "request arena is never reset", kLeakTestAndLoad},

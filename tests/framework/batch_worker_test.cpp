@@ -73,6 +73,23 @@ TEST(BatchWorker, ThreadLeakDefectLeavesAThreadPerBatch) {
   EXPECT_TRUE(eventually([&] { return live_threads() <= before; }));
 }
 
+// The leak also costs time: every request polls each leaked worker for
+// completion, and a worker leaves that list only once it has ended.
+TEST(BatchWorker, ThreadLeakDefectPollsEveryWorkerStillRunning) {
+  BatchWorker worker({.batch_size = 5, .join_workers = false});
+  for (int i = 0; i < 20; ++i) worker.on_request();
+  EXPECT_EQ(worker.workers_polled(), 4u);
+  ASSERT_TRUE(eventually([&] { return BatchWorker::leaked_workers_parked() == 4; }));  // released only once parked
+  BatchWorker::release_leaked_workers();
+  ASSERT_TRUE(eventually([&] { return BatchWorker::leaked_workers_parked() == 0; }));
+  // A request reaps the ended ones (requests 21-24 end no batch, so start no worker).
+  int requests = 20;
+  EXPECT_TRUE(eventually([&] {
+    if (requests < 24) worker.on_request(), ++requests;
+    return worker.workers_polled() == 0;
+  }));
+}
+
 TEST(BatchWorker, OnRequestIsThreadSafe) {
   std::atomic<int> flushed{0};
   BatchWorker worker({.batch_size = 7}, [&](const BatchStats&) { ++flushed; });

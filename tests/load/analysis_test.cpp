@@ -19,6 +19,7 @@ struct Shape {
   double rss = 50e6;
   double cpu_cores = 1.0;
   double waiting = 0.0;
+  double machine_probe_ns = 150'000;  // the fixed probe work's CPU time
 };
 
 // A run of `n` 1-second windows; `shape(i)` gives window i.
@@ -34,6 +35,7 @@ RunRecord make_run(std::size_t n, F shape) {
     w.counts.latency.record(static_cast<std::uint64_t>(s.latency_ns), w.counts.responses);
     w.server = {s.rss, s.cpu_cores, s.waiting};
     w.generator_busy = 0.5;
+    w.machine_probe_ns = s.machine_probe_ns;
     w.generator_waiting = 0;
     run.windows.push_back(w);
   }
@@ -141,6 +143,36 @@ TEST(Analysis, NoSpeedVerdictOnABusyMachine) {
   EXPECT_EQ(count(a, "degradation"), 0);
   EXPECT_EQ(count(a, "machine-busy"), 1);
   EXPECT_FALSE(a.failed());
+}
+
+TEST(Analysis, AMachineRunningSlowerIsNotADegradation) {
+  // The server's CPU per request and the probe's fixed work rise alike, with
+  // no run-queue wait inside: the VM's host was busy elsewhere.
+  const RunRecord run = make_run(20, [](std::size_t i) {
+    const double slow = 1 + 0.4 * static_cast<double>(i) / 19;
+    Shape s{10'000 / slow, 1e6 * slow, 50e6, 1.0, 0};
+    s.machine_probe_ns *= slow;
+    return s;
+  });
+  const Analysis a = analyze(run, options());
+  EXPECT_GT(a.degradation_pct(), 20);
+  EXPECT_EQ(count(a, "degradation"), 0);
+  ASSERT_EQ(count(a, "machine-busy"), 1);
+  EXPECT_NE(a.findings.front().message.find("the machine itself ran slower"), std::string::npos)
+      << a.findings.front().message;
+  EXPECT_FALSE(a.failed());
+}
+
+TEST(Analysis, AProbeALittleSlowerDoesNotExcuseASlowerServer) {
+  // The probe 8% slower, the server's CPU per request 33% dearer: the
+  // server degraded.
+  const RunRecord run = make_run(20, [](std::size_t i) {
+    const double slow = 1 + 0.4 * static_cast<double>(i) / 19;
+    Shape s{10'000 / slow, 1e6 * slow, 50e6, 1.0, 0};
+    s.machine_probe_ns *= 1 + 0.1 * static_cast<double>(i) / 19;
+    return s;
+  });
+  EXPECT_EQ(count(analyze(run, options()), "degradation"), 1);
 }
 
 TEST(Analysis, BusyMachineIsSaidOnceAsAWarning) {

@@ -20,6 +20,12 @@ constexpr std::size_t kMinJudged = 6;
 // A wait for a CPU that grew this much (cores, or share of the generator's
 // CPUs) from the first windows to the last explains a slowdown.
 constexpr double kWaitRise = 0.05;
+// The probe's fixed work taking this much more CPU time at the end than at
+// the start, and at least half as much more as the server's CPU time per
+// request rose, says the machine itself ran slower. Seen here: a clean
+// server's throughput fell 32% with its CPU time per request +44%, and the
+// generator's own CPU time per request +38%.
+constexpr double kMachineSlowerPct = 10;
 
 rp::Finding finding(std::string kind, rp::Severity severity, std::string message) {
   rp::Finding f;
@@ -63,6 +69,18 @@ void judge_speed(const RunRecord& run, const JudgeOptions& o, Analysis& a) {
       a.generator_wait_trend ? a.generator_wait_trend->last - a.generator_wait_trend->first : 0;
   const bool busy = a.server_waiting_cores > o.busy_machine_wait || a.generator_waiting > o.busy_machine_wait ||
                     server_rise > kWaitRise || generator_rise > kWaitRise;
+  const bool machine_slower = a.machine_probe && a.server_cpu_per_request &&
+                              a.machine_probe->change_pct > kMachineSlowerPct &&
+                              a.machine_probe->change_pct > a.server_cpu_per_request->change_pct / 2;
+  if (machine_slower && !busy) {
+    a.findings.push_back(finding(
+        "machine-busy", rp::Severity::Warning,
+        fmt::format("{}, but a fixed piece of work took {:+.1f}% more CPU time on this machine beside the server's "
+                    "{:+.1f}% per request: the machine itself ran slower (its host busy elsewhere), so the speed is "
+                    "not judged; re-run on a quieter machine",
+                    what, a.machine_probe->change_pct, a.server_cpu_per_request->change_pct)));
+    return;
+  }
   if (busy) {
     a.findings.push_back(finding(
         "machine-busy", rp::Severity::Warning,
@@ -259,6 +277,8 @@ Analysis analyze(const RunRecord& run, const JudgeOptions& o) {
   }
   const auto busy = per_window(run, a, [](const Window& w) { return w.generator_busy; });
   if (all_finite(busy)) a.generator_busy = rp::median(busy);
+  const auto probe = per_window(run, a, [](const Window& w) { return w.machine_probe_ns; });
+  if (all_finite(probe)) a.machine_probe = trend_of(probe);
 
   if (a.judged < kMinJudged) {
     a.findings.push_back(finding(

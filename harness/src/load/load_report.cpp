@@ -67,6 +67,7 @@ void add_series(rp::Report& r, const RunRecord& run) {
   r.series["load.generator_busy_pct"] = series_of(run, "%", [](const Window& w) { return w.generator_busy * 100; });
   r.series["load.generator_waiting_pct"] =
       series_of(run, "%", [](const Window& w) { return w.generator_waiting * 100; });
+  r.series["load.machine_probe_ns"] = series_of(run, "ns", [](const Window& w) { return w.machine_probe_ns; });
 }
 
 void add_metrics(rp::Report& r, const RunRecord& run, const Analysis& a) {
@@ -204,6 +205,7 @@ RunRecord record_from_report(const rp::Report& r) {
   fill("load.server_run_queue_cores", [](Window& w, double v) { w.server.run_queue_cores = v; });
   fill("load.generator_busy_pct", [](Window& w, double v) { w.generator_busy = v / 100; });
   fill("load.generator_waiting_pct", [](Window& w, double v) { w.generator_waiting = v / 100; });
+  fill("load.machine_probe_ns", [](Window& w, double v) { w.machine_probe_ns = v; });
   auto fill_histograms = [&](const char* name, reports::Histogram WindowCounts::*member, bool required) {
     auto it = r.histograms.find(name);
     if (it == r.histograms.end()) {

@@ -71,6 +71,7 @@ RunRecord merge_records(const std::vector<RunRecord>& runs) {
       out.server.run_queue_cores += in.server.run_queue_cores;
       out.generator_busy = max_of(out.generator_busy, in.generator_busy);
       out.generator_waiting = max_of(out.generator_waiting, in.generator_waiting);
+      out.machine_probe_ns = max_of(out.machine_probe_ns, in.machine_probe_ns);  // the slowest machine
     }
     if (same_server) {
       const auto n = static_cast<double>(runs.size());

@@ -12,6 +12,8 @@
 #include <map>
 #include <string>
 
+#include "vigil/harness/load/machine_probe.hpp"
+
 namespace vigil::harness::load {
 namespace {
 
@@ -74,6 +76,15 @@ std::multimap<pid_t, pid_t> children_by_parent() {
 
 }  // namespace
 
+// A server's threads also wait for one another (a worker it starts queues
+// behind its event loop on the one CPU it is pinned to): only a server that
+// used less CPU than it may was kept waiting by other work, and by no more
+// than the CPU it went without.
+double waiting_for_other_work(double waiting_cores, double cpu_cores, int cpus_allowed) {
+  if (cpus_allowed <= 0) return waiting_cores;
+  return std::min(waiting_cores, std::max(0.0, cpus_allowed - cpu_cores));
+}
+
 std::optional<ProcessStats> read_process(pid_t pid) {
   const auto tail = stat_fields(pid);
   if (!tail) return std::nullopt;
@@ -85,6 +96,9 @@ std::optional<ProcessStats> read_process(pid_t pid) {
   s.cpu_seconds = static_cast<double>(*utime + *stime) / ticks;
   s.rss_bytes = static_cast<double>(*rss_pages) * page;
   s.run_queue_seconds = run_queue_seconds(pid);
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(pid, sizeof cpus, &cpus) == 0) s.cpus_allowed = CPU_COUNT(&cpus);
   return s;
 }
 
@@ -128,13 +142,15 @@ void ProcessSampler::window_ended(std::int64_t now, Window& w) {
     const ProcessStats &a = server_last_.stats, &b = server.stats;
     w.server.rss_bytes = b.rss_bytes;
     w.server.cpu_cores = (b.cpu_seconds - a.cpu_seconds) / seconds;
-    w.server.run_queue_cores = std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) / seconds;
+    w.server.run_queue_cores = waiting_for_other_work(
+        std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) / seconds, w.server.cpu_cores, b.cpus_allowed);
   }
   if (seconds > 0 && self.valid && self_last_.valid) {
     const ProcessStats &a = self_last_.stats, &b = self.stats;
     w.generator_busy = (b.cpu_seconds - a.cpu_seconds) / seconds / generator_cpus_;
     w.generator_waiting = std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) / seconds / generator_cpus_;
   }
+  w.machine_probe_ns = machine_probe_ns();
   server_last_ = server;
   self_last_ = self;
 }

@@ -9,7 +9,11 @@
 //
 // With join_workers off (the thread-leak bug) each batch's worker is a thread
 // of its own, started detached and left waiting on a stop signal that never
-// comes, so live threads grow by one per batch. The leaked workers park on
+// comes, so live threads grow by one per batch. As code that keeps its
+// workers does, every request first reaps the ones that finished by polling
+// each one's done flag; none ever finishes, so that poll walks one more
+// worker per batch and a request costs more the longer the server runs.
+// The leaked workers park on
 // process-lifetime state: destruction and process exit neither hang nor
 // crash; release_leaked_workers() lets them end (tests).
 
@@ -18,8 +22,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace vigil::framework {
 
@@ -50,6 +56,8 @@ class BatchWorker {
 
   std::uint64_t workers_started() const;
   std::uint64_t workers_joined() const;
+  // Leaked workers this BatchWorker still polls on every request.
+  std::size_t workers_polled() const;
 
   // Workers started with join_workers off, process-wide, still parked.
   static std::size_t leaked_workers_parked();
@@ -58,6 +66,7 @@ class BatchWorker {
 
  private:
   void start_leaked_worker(BatchStats stats);
+  void reap_finished_workers();
   void hand_to_flusher();
   void flush_until_stopped();
 
@@ -72,6 +81,7 @@ class BatchWorker {
   std::uint64_t joined_ = 0;   // batches flushed
   bool stopping_ = false;
   std::thread flusher_;
+  std::vector<std::shared_ptr<const std::atomic<bool>>> running_;  // leaked workers' done flags
 };
 
 }  // namespace vigil::framework

@@ -73,6 +73,7 @@ struct Analysis {
   double throughput_rps = 0;
   Trend throughput, p99;
   std::optional<Trend> rss, server_cpu_per_request, server_wait_trend, generator_wait_trend;
+  std::optional<Trend> machine_probe;  // CPU time of the fixed probe work, per window
   double rss_slope_bytes_per_s = 0;
   double rss_bytes_per_mreq = 0;
   double generator_busy = 0;  // median share of its CPUs over the judged windows

@@ -17,6 +17,7 @@ struct ProcessStats {
   double rss_bytes = 0;
   double cpu_seconds = 0;        // user + system, all threads, since start
   double run_queue_seconds = 0;  // waiting on a run queue, live threads
+  int cpus_allowed = 0;          // the CPUs its affinity lets it run on (0: unknown)
 };
 
 // `pid` and its descendants, summed; nullopt when `pid` is gone.
@@ -24,10 +25,16 @@ std::optional<ProcessStats> read_process_tree(pid_t pid);
 // One process only.
 std::optional<ProcessStats> read_process(pid_t pid);
 
+// Of the cores' worth of time a process's threads waited on a run queue, the
+// part other work can have caused: no more than the CPU it went without of
+// the `cpus_allowed` it may use (all of it when that is unknown, 0).
+double waiting_for_other_work(double waiting_cores, double cpu_cores, int cpus_allowed);
+
 // The /proc figures of a server (when it has a pid) and of this process at
 // each window boundary, as per-window shares: the server's RSS at the end,
-// its CPU and run-queue time in cores; this generator's CPU and wait as a
-// share of the CPUs it may use (`generator_cpus`).
+// its CPU and run-queue time in cores (only the wait that other work caused:
+// see window_ended); this generator's CPU and wait as a share of the CPUs it
+// may use (`generator_cpus`).
 class ProcessSampler {
  public:
   ProcessSampler(pid_t server, double generator_cpus) : server_(server), generator_cpus_(generator_cpus) {}

@@ -49,7 +49,7 @@ struct WindowCounts {
 struct ProcessWindow {
   double rss_bytes = NAN;         // resident set size at the window's end
   double cpu_cores = NAN;         // CPU time used / window length (1 = one core busy)
-  double run_queue_cores = NAN;   // time runnable but waiting for a CPU / window length
+  double run_queue_cores = NAN;   // time runnable but kept from a CPU by other work / window length
 };
 
 struct Window {
@@ -59,6 +59,9 @@ struct Window {
   // The generator's CPU use and wait as a share of the CPUs it may use.
   double generator_busy = NAN;
   double generator_waiting = NAN;
+  // CPU time of a fixed piece of work at the window's end (machine_probe.hpp):
+  // the machine's own speed.
+  double machine_probe_ns = NAN;
 
   double throughput() const { return seconds > 0 ? static_cast<double>(counts.responses) / seconds : 0; }
 };
