@@ -41,6 +41,8 @@ TEST(ProcessStats, ReadsThisProcessesAffinity) {
 TEST(MachineProbe, TakesCpuTime) {
   EXPECT_GT(vigil::harness::load::machine_probe_ns(), 0);
   EXPECT_LT(vigil::harness::load::machine_probe_ns(), 1e9);
+  EXPECT_GT(vigil::harness::load::machine_probe_ns_beside(::getpid()), 0);
+  EXPECT_GT(vigil::harness::load::machine_probe_ns_beside(0), 0);
 }
 
 }  // namespace

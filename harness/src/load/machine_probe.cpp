@@ -1,6 +1,7 @@
 #include "vigil/harness/load/machine_probe.hpp"
 
 #include <netinet/in.h>
+#include <sched.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <thread>
 
 namespace vigil::harness::load {
 namespace {
@@ -85,6 +87,18 @@ double machine_probe_ns() {
     least = std::min(least, thread_cpu_ns() - start);
   }
   return static_cast<double>(least);
+}
+
+double machine_probe_ns_beside(pid_t pid) {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (pid <= 0 || ::sched_getaffinity(pid, sizeof cpus, &cpus) != 0) return machine_probe_ns();
+  double ns = std::numeric_limits<double>::quiet_NaN();
+  std::thread probe([&] {
+    if (::sched_setaffinity(0, sizeof cpus, &cpus) == 0) ns = machine_probe_ns();
+  });
+  probe.join();
+  return ns;
 }
 
 }  // namespace vigil::harness::load

@@ -150,7 +150,7 @@ void ProcessSampler::window_ended(std::int64_t now, Window& w) {
     w.generator_busy = (b.cpu_seconds - a.cpu_seconds) / seconds / generator_cpus_;
     w.generator_waiting = std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) / seconds / generator_cpus_;
   }
-  w.machine_probe_ns = machine_probe_ns();
+  w.machine_probe_ns = machine_probe_ns_beside(server_);
   server_last_ = server;
   self_last_ = self;
 }
