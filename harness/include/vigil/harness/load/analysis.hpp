@@ -31,12 +31,13 @@ struct JudgeOptions {
   double max_degradation = 0.05;    // throughput drop (share) beyond which a confirmed trend fails
   double max_p99_rise = 0.25;       // p99 rise (share) beyond which a confirmed trend fails
   double max_error_rate = 0.001;    // errors per attempt over the judged windows
-  // Mann-Kendall |z| confirming a speed trend. 2.58 (one-sided p 0.005 for
-  // independent windows) flagged 2 of 40 clean default runs on a 2-core VM,
-  // whose speed drifts from window to window (|z| up to 3.71 for throughput,
-  // 3.41 for p99); the server that polls its leaked workers read 4.55-5.15.
-  // More windows (--windows) reach higher z for the same trend.
-  double min_trend_z = 4.0;
+  // Mann-Kendall |z| confirming a speed trend. Not the textbook 2.58
+  // (one-sided p 0.005 for independent windows): a VM's speed drifts from
+  // window to window, and clean default runs here reached |z| 3.18-3.71
+  // before the machine probe judged such drifts; the server that polls its
+  // leaked workers read 3.86-5.15. More windows (--windows) reach higher z
+  // for the same trend.
+  double min_trend_z = 3.0;
   double min_rss_trend_z = 3.0;     // the same for memory, which moves in pages
   double max_rss_per_mreq = 1 << 20;  // bytes per million requests a steady growth must exceed
   double min_rss_growth = 1 << 20;  // bytes it must grow over the judged windows
