@@ -10,6 +10,7 @@
 namespace {
 
 using vigil::harness::load::read_process;
+using vigil::harness::load::steal_seconds;
 using vigil::harness::load::waiting_for_other_work;
 
 TEST(ProcessStats, AServerUsingAllItsCpusWasKeptWaitingOnlyByItself) {
@@ -27,6 +28,24 @@ TEST(ProcessStats, AServerShortOfCpuWasKeptWaitingByOtherWork) {
 
 TEST(ProcessStats, AnUnknownAffinityKeepsTheWholeWait) {
   EXPECT_DOUBLE_EQ(waiting_for_other_work(0.4, 1.0, 0), 0.4);
+}
+
+// The host's steal time counts on the server's CPUs only.
+TEST(ProcessStats, StealTimeOfTheGivenCpus) {
+  const std::string stat =
+      "cpu  600 0 80 60 0 0 20 300 0 0\n"
+      "cpu0 300 0 40 30 0 0 10 100 0 0\n"
+      "cpu1 300 0 40 30 0 0 10 200 0 0\n"
+      "intr 12345 0 0\n";
+  const double tick = 1.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  CPU_SET(1, &cpus);
+  EXPECT_DOUBLE_EQ(steal_seconds(stat, cpus), 200 * tick);
+  CPU_SET(0, &cpus);
+  EXPECT_DOUBLE_EQ(steal_seconds(stat, cpus), 300 * tick);
+  CPU_ZERO(&cpus);
+  EXPECT_EQ(steal_seconds(stat, cpus), 0);
 }
 
 TEST(ProcessStats, ReadsThisProcessesAffinity) {

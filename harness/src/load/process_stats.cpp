@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "vigil/harness/load/machine_probe.hpp"
@@ -85,6 +87,24 @@ double waiting_for_other_work(double waiting_cores, double cpu_cores, int cpus_a
   return std::min(waiting_cores, std::max(0.0, cpus_allowed - cpu_cores));
 }
 
+double steal_seconds(const std::string& proc_stat, const cpu_set_t& cpus) {
+  static const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  double total = 0;
+  std::istringstream lines(proc_stat);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // "cpuN user nice system idle iowait irq softirq steal ...": steal is the 8th value.
+    int cpu = -1;
+    unsigned long long v[8] = {};
+    if (std::sscanf(line.c_str(), "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3],
+                    &v[4], &v[5], &v[6], &v[7]) != 9) {
+      continue;
+    }
+    if (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &cpus)) total += static_cast<double>(v[7]) / ticks;
+  }
+  return total;
+}
+
 std::optional<ProcessStats> read_process(pid_t pid) {
   const auto tail = stat_fields(pid);
   if (!tail) return std::nullopt;
@@ -98,7 +118,12 @@ std::optional<ProcessStats> read_process(pid_t pid) {
   s.run_queue_seconds = run_queue_seconds(pid);
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
-  if (::sched_getaffinity(pid, sizeof cpus, &cpus) == 0) s.cpus_allowed = CPU_COUNT(&cpus);
+  if (::sched_getaffinity(pid, sizeof cpus, &cpus) == 0) {
+    s.cpus_allowed = CPU_COUNT(&cpus);
+    std::ifstream stat("/proc/stat");
+    const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    s.steal_seconds = steal_seconds(text, cpus);
+  }
   return s;
 }
 
@@ -142,13 +167,18 @@ void ProcessSampler::window_ended(std::int64_t now, Window& w) {
     const ProcessStats &a = server_last_.stats, &b = server.stats;
     w.server.rss_bytes = b.rss_bytes;
     w.server.cpu_cores = (b.cpu_seconds - a.cpu_seconds) / seconds;
-    w.server.run_queue_cores = waiting_for_other_work(
-        std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) / seconds, w.server.cpu_cores, b.cpus_allowed);
+    // Kept from a CPU by other work in this machine (its run queues) or by
+    // the host (steal time on the server's CPUs).
+    const double waiting = std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) +
+                           std::max(0.0, b.steal_seconds - a.steal_seconds);
+    w.server.run_queue_cores = waiting_for_other_work(waiting / seconds, w.server.cpu_cores, b.cpus_allowed);
   }
   if (seconds > 0 && self.valid && self_last_.valid) {
     const ProcessStats &a = self_last_.stats, &b = self.stats;
     w.generator_busy = (b.cpu_seconds - a.cpu_seconds) / seconds / generator_cpus_;
-    w.generator_waiting = std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) / seconds / generator_cpus_;
+    w.generator_waiting = (std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) +
+                           std::max(0.0, b.steal_seconds - a.steal_seconds)) /
+                          seconds / generator_cpus_;
   }
   w.machine_probe_ns = machine_probe_ns_beside(server_);
   server_last_ = server;

@@ -4,9 +4,11 @@
 // for a CPU (schedstat), which tells a server slowed by its own work from one
 // starved by the rest of the machine.
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "vigil/harness/load/run_record.hpp"
@@ -18,12 +20,17 @@ struct ProcessStats {
   double cpu_seconds = 0;        // user + system, all threads, since start
   double run_queue_seconds = 0;  // waiting on a run queue, live threads
   int cpus_allowed = 0;          // the CPUs its affinity lets it run on (0: unknown)
+  double steal_seconds = 0;      // the hypervisor's steal time on those CPUs, since boot
 };
 
 // `pid` and its descendants, summed; nullopt when `pid` is gone.
 std::optional<ProcessStats> read_process_tree(pid_t pid);
 // One process only.
 std::optional<ProcessStats> read_process(pid_t pid);
+
+// Steal time (seconds: time a virtual CPU wanted to run and the host ran
+// something else) summed over the CPUs in `cpus`, from /proc/stat's text.
+double steal_seconds(const std::string& proc_stat, const cpu_set_t& cpus);
 
 // Of the cores' worth of time a process's threads waited on a run queue, the
 // part other work can have caused: no more than the CPU it went without of
