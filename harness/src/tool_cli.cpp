@@ -1,7 +1,5 @@
 #include "vigil/harness/tool_cli.hpp"
 
-#include <charconv>
-#include <cmath>
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -18,12 +16,7 @@ CLI::Option* whole_number(CLI::Option* option, std::uint64_t min, std::uint64_t 
   const std::string expected = fmt::format("a whole number in {}..{}", min, max);
   return option->check(CLI::Validator(
       [min, max, expected](std::string& text) -> std::string {
-        std::uint64_t v = 0;
-        const char* end = text.data() + text.size();
-        const auto [stop, error] = std::from_chars(text.data(), end, v);
-        if (text.empty() || error != std::errc() || stop != end || v < min || v > max) {
-          return fmt::format("expected {}, got \"{}\"", expected, text);
-        }
+        if (!number_in<std::uint64_t>(text, min, max)) return fmt::format("expected {}, got \"{}\"", expected, text);
         return {};
       },
       fmt::format("in {}..{}", min, max)));
@@ -33,12 +26,7 @@ CLI::Option* real_number(CLI::Option* option, double min, double max) {
   const std::string expected = fmt::format("a number in {:g}..{:g}", min, max);
   return option->check(CLI::Validator(
       [min, max, expected](std::string& text) -> std::string {
-        double v = 0;
-        const char* end = text.data() + text.size();
-        const auto [stop, error] = std::from_chars(text.data(), end, v);
-        if (text.empty() || error != std::errc() || stop != end || !std::isfinite(v) || v < min || v > max) {
-          return fmt::format("expected {}, got \"{}\"", expected, text);
-        }
+        if (!number_in<double>(text, min, max)) return fmt::format("expected {}, got \"{}\"", expected, text);
         return {};
       },
       fmt::format("in {:g}..{:g}", min, max)));

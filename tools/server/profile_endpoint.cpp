@@ -1,7 +1,7 @@
 #include "profile_endpoint.hpp"
 
-#include <charconv>
 #include <chrono>
+#include <optional>
 #include <string_view>
 #include <thread>
 
@@ -10,6 +10,7 @@
 #include "vigil/framework/http/app_service.hpp"
 #include "vigil/framework/http/server.hpp"
 #include "vigil/framework/pipeline/app.hpp"
+#include "vigil/harness/tool_cli.hpp"
 #include "vigil/profilers/cpu_profiler.hpp"
 #include "vigil/reports/profile_io.hpp"
 
@@ -40,16 +41,13 @@ void refuse(framework::Event& e, int status, std::string reason) {
   e.response.body = std::move(reason);
 }
 
-// The query parameter `name` as a number in [low, high], `fallback` when
-// absent; false when it is there but not such a number.
+// The query parameter `name` as a number in [min, max], `fallback` when it
+// is absent; nullopt when it is there but not such a number.
 template <typename Number>
-bool query_number(const framework::Event& e, std::string_view name, Number low, Number high, Number fallback,
-                  Number& value) {
-  value = fallback;
+std::optional<Number> query_number(const framework::Event& e, std::string_view name, Number min, Number max,
+                                   Number fallback) {
   const auto given = e.query_params.find(name);
-  if (!given) return true;
-  const auto [end, err] = std::from_chars(given->data(), given->data() + given->size(), value);
-  return err == std::errc() && end == given->data() + given->size() && value >= low && value <= high;
+  return given ? harness::number_in(*given, min, max) : std::optional<Number>(fallback);
 }
 
 // Profiles this process for ?seconds=N (default 30; fractional, so that a
@@ -58,17 +56,15 @@ bool query_number(const framework::Event& e, std::string_view name, Number low, 
 void take_profile(framework::Event& e, const Encoding& encoding) {
   e.response.headers.set("Content-Type", "text/plain");
   if (!is_loopback(e.remote_addr)) return refuse(e, 403, "profiles are served to loopback peers only\n");
-  double seconds = 0;
-  if (!query_number(e, "seconds", kMinSeconds, kMaxSeconds, kDefaultSeconds, seconds)) {
-    return refuse(e, 400, fmt::format("seconds must be within {:g}..{:g}\n", kMinSeconds, kMaxSeconds));
-  }
-  unsigned hz = 0;
-  if (!query_number(e, "hz", 1u, profilers::CpuProfiler::kMaxHz, kDefaultHz, hz)) {
+  const auto seconds = query_number(e, "seconds", kMinSeconds, kMaxSeconds, kDefaultSeconds);
+  if (!seconds) return refuse(e, 400, fmt::format("seconds must be within {:g}..{:g}\n", kMinSeconds, kMaxSeconds));
+  const auto hz = query_number(e, "hz", 1u, profilers::CpuProfiler::kMaxHz, kDefaultHz);
+  if (!hz) {
     return refuse(e, 400, fmt::format("hz must be a whole number within 1..{}\n", profilers::CpuProfiler::kMaxHz));
   }
   try {
-    profilers::CpuProfiler profiler(hz);
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    profilers::CpuProfiler profiler(*hz);
+    std::this_thread::sleep_for(std::chrono::duration<double>(*seconds));
     e.response.body = encoding.encode(profiler.stop());
     e.response.headers.set("Content-Type", encoding.content_type);
   } catch (const profilers::CpuProfilerError& error) {

@@ -105,7 +105,10 @@ double steal_seconds(const std::string& proc_stat, const cpu_set_t& cpus) {
   return total;
 }
 
-std::optional<ProcessStats> read_process(pid_t pid) {
+namespace {
+
+// CPU time, resident memory and run-queue wait of one process.
+std::optional<ProcessStats> read_counters(pid_t pid) {
   const auto tail = stat_fields(pid);
   if (!tail) return std::nullopt;
   const auto utime = stat_field(*tail, 14), stime = stat_field(*tail, 15), rss_pages = stat_field(*tail, 24);
@@ -116,14 +119,26 @@ std::optional<ProcessStats> read_process(pid_t pid) {
   s.cpu_seconds = static_cast<double>(*utime + *stime) / ticks;
   s.rss_bytes = static_cast<double>(*rss_pages) * page;
   s.run_queue_seconds = run_queue_seconds(pid);
+  return s;
+}
+
+// The CPUs `pid` may run on, and the host's steal time on them: the
+// machine's, so read once for a process tree, at its root.
+void read_cpus(pid_t pid, ProcessStats& s) {
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
-  if (::sched_getaffinity(pid, sizeof cpus, &cpus) == 0) {
-    s.cpus_allowed = CPU_COUNT(&cpus);
-    std::ifstream stat("/proc/stat");
-    const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    s.steal_seconds = steal_seconds(text, cpus);
-  }
+  if (::sched_getaffinity(pid, sizeof cpus, &cpus) != 0) return;
+  s.cpus_allowed = CPU_COUNT(&cpus);
+  std::ifstream stat("/proc/stat");
+  const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  s.steal_seconds = steal_seconds(text, cpus);
+}
+
+}  // namespace
+
+std::optional<ProcessStats> read_process(pid_t pid) {
+  auto s = read_counters(pid);
+  if (s) read_cpus(pid, *s);
   return s;
 }
 
@@ -136,7 +151,7 @@ std::optional<ProcessStats> read_process_tree(pid_t pid) {
   while (!todo.empty()) {
     const pid_t child = todo.back();
     todo.pop_back();
-    if (auto s = read_process(child)) {
+    if (auto s = read_counters(child)) {
       total->rss_bytes += s->rss_bytes;
       total->cpu_seconds += s->cpu_seconds;
       total->run_queue_seconds += s->run_queue_seconds;

@@ -5,10 +5,13 @@
 // the findings, write the --json report and turn the verdict into the exit
 // code.
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "vigil/reports/report.hpp"
@@ -22,6 +25,22 @@ namespace vigil::harness {
 
 // Prints "TOOL: REASON" as one line on stderr; returns kExitBadInput.
 int bad_input(std::string_view tool, std::string_view reason);
+
+// `text`, all of it, as a number within [min, max]: no sign on a whole
+// number, no space around it, no NaN or infinity; nullopt otherwise. What
+// the range checks below and a server's query parameters accept alike.
+template <typename Number>
+std::optional<Number> number_in(std::string_view text, Number min, Number max) {
+  Number v{};
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, v);
+  if (text.empty() || error != std::errc() || stop != end) return std::nullopt;
+  if constexpr (std::is_floating_point_v<Number>) {
+    if (!std::isfinite(v)) return std::nullopt;
+  }
+  if (v < min || v > max) return std::nullopt;
+  return v;
+}
 
 // Numeric option ranges, checked on the text before CLI11 converts it (CLI11
 // 2.1 reads "-5" into an unsigned as 2^64 - 5): anything but a number within

@@ -23,7 +23,8 @@ struct ProcessStats {
   double steal_seconds = 0;      // the hypervisor's steal time on those CPUs, since boot
 };
 
-// `pid` and its descendants, summed; nullopt when `pid` is gone.
+// `pid` and its descendants, summed (the CPUs and their steal time are
+// `pid`'s); nullopt when `pid` is gone.
 std::optional<ProcessStats> read_process_tree(pid_t pid);
 // One process only.
 std::optional<ProcessStats> read_process(pid_t pid);
