@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "vigil/framework/http/app_service.hpp"
-#include "vigil/framework/http/server.hpp"
+#include "vigil/framework/http/thread_per_connection_server.hpp"
 #include "vigil/framework/pipeline/app.hpp"
 #include "vigil/harness/tool_cli.hpp"
 #include "vigil/profilers/cpu_profiler.hpp"
@@ -50,6 +50,22 @@ std::optional<Number> query_number(const framework::Event& e, std::string_view n
   return given ? harness::number_in(*given, min, max) : std::optional<Number>(fallback);
 }
 
+// A profile asked for right as another one ends (back-to-back windows of a
+// load run) waits for it: sampling stops before that answer is symbolized.
+constexpr auto kWaitForRunningProfile = std::chrono::milliseconds(250);
+
+profilers::CpuProfiler start_profiler(unsigned hz) {
+  const auto give_up = std::chrono::steady_clock::now() + kWaitForRunningProfile;
+  for (;;) {
+    try {
+      return profilers::CpuProfiler(hz);
+    } catch (const profilers::CpuProfilerError&) {
+      if (std::chrono::steady_clock::now() >= give_up) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+}
+
 // Profiles this process for ?seconds=N (default 30; fractional, so that a
 // load generator can cover one window of its run) at ?hz=N samples per
 // CPU-second of each thread, and answers `encoding`.
@@ -63,7 +79,7 @@ void take_profile(framework::Event& e, const Encoding& encoding) {
     return refuse(e, 400, fmt::format("hz must be a whole number within 1..{}\n", profilers::CpuProfiler::kMaxHz));
   }
   try {
-    profilers::CpuProfiler profiler(*hz);
+    profilers::CpuProfiler profiler = start_profiler(*hz);
     std::this_thread::sleep_for(std::chrono::duration<double>(*seconds));
     e.response.body = encoding.encode(profiler.stop());
     e.response.headers.set("Content-Type", encoding.content_type);
@@ -87,33 +103,26 @@ void take_profile_in_format(framework::Event& e) {
 struct DebugListener::Impl {
   framework::App app;
   http::AppService service{app};
-  http::Server server;
-  std::thread thread;
+  http::ThreadPerConnectionServer server;
 
   explicit Impl(std::uint16_t port) : server(options(port), service) {
     app.get("/debug/pprof/profile", take_profile_in_format);
     app.get("/debug/pprof/folded", [](framework::Event& e) { take_profile(e, kFolded); });
   }
-  static http::ServerOptions options(std::uint16_t port) {
-    http::ServerOptions o;
+  static http::ThreadPerConnectionOptions options(std::uint16_t port) {
+    http::ThreadPerConnectionOptions o;
     o.host = "127.0.0.1";
     o.port = port;
-    o.threads = 1;
     return o;
   }
 };
 
 DebugListener::DebugListener(std::uint16_t port) : impl_(std::make_unique<Impl>(port)) { impl_->server.listen(); }
 
-DebugListener::~DebugListener() {
-  impl_->server.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
-}
+DebugListener::~DebugListener() { impl_->server.stop(); }
 
 std::uint16_t DebugListener::port() const { return impl_->server.port(); }
 
-void DebugListener::start() {
-  impl_->thread = std::thread([impl = impl_.get()] { impl->server.run(); });
-}
+void DebugListener::start() { impl_->server.start(); }
 
 }  // namespace vigil::serverdebug

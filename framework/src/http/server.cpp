@@ -18,31 +18,13 @@
 #include <system_error>
 #include <thread>
 
+#include "sockets.hpp"
 #include "vigil/framework/http/connection.hpp"
 
 namespace vigil::framework::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::system_error os_error(const std::string& what) {
-  return std::system_error(errno, std::generic_category(), what);
-}
-
-std::string format_address(const sockaddr_storage& addr) {
-  char host[INET6_ADDRSTRLEN] = {};
-  unsigned port = 0;
-  if (addr.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(addr);
-    inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
-    port = ntohs(a.sin6_port);
-    return "[" + std::string(host) + "]:" + std::to_string(port);
-  }
-  const auto& a = reinterpret_cast<const sockaddr_in&>(addr);
-  inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
-  port = ntohs(a.sin_port);
-  return std::string(host) + ":" + std::to_string(port);
-}
 
 // Distinct addresses that tag the non-connection entries of an epoll set.
 char listener_tag;
@@ -224,51 +206,11 @@ Server::~Server() {
 }
 
 void Server::listen() {
-  sockaddr_storage addr{};
-  socklen_t addr_len = 0;
-  if (options_.host.find(':') != std::string::npos) {
-    auto& a = reinterpret_cast<sockaddr_in6&>(addr);
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(options_.port);
-    if (inet_pton(AF_INET6, options_.host.c_str(), &a.sin6_addr) != 1) {
-      errno = EINVAL;
-      throw os_error("not a numeric IPv6 address: " + options_.host);
-    }
-    addr_len = sizeof a;
-  } else {
-    auto& a = reinterpret_cast<sockaddr_in&>(addr);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(options_.port);
-    if (inet_pton(AF_INET, options_.host.c_str(), &a.sin_addr) != 1) {
-      errno = EINVAL;
-      throw os_error("not a numeric IPv4 address: " + options_.host);
-    }
-    addr_len = sizeof a;
-  }
-  std::string where = options_.host + ":" + std::to_string(options_.port);
   for (unsigned i = 0; i < options_.threads; ++i) {
-    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw os_error("socket");
-    listeners_.push_back(fd);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
-      throw os_error("SO_REUSEPORT");
-    }
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), addr_len) < 0) {
-      throw os_error("cannot bind " + where);
-    }
-    if (::listen(fd, options_.backlog) < 0) throw os_error("cannot listen on " + where);
-    if (i == 0) {
-      // With port 0 the first bind picks the port; the others join it.
-      sockaddr_storage bound{};
-      socklen_t len = sizeof bound;
-      getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-      port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(bound).sin6_port
-                                                : reinterpret_cast<sockaddr_in&>(bound).sin_port);
-      reinterpret_cast<sockaddr_in&>(addr).sin_port = htons(port_);  // same offset for IPv6
-      where = options_.host + ":" + std::to_string(port_);
-    }
+    // With port 0 the first bind picks the port; the others join it.
+    const Listener l = open_listener(options_.host, i == 0 ? options_.port : port_, options_.backlog, SOCK_NONBLOCK);
+    listeners_.push_back(l.fd);
+    port_ = l.port;
   }
 }
 

@@ -113,21 +113,18 @@ reports::Profile fetch_profile(std::uint16_t port, Nanos length, int wake_fd, Na
   return reports::from_profile_json(body);
 }
 
-WindowProfiles fetch_all(std::uint16_t port, const std::vector<ProfileWindow>& windows, int wake_fd) {
+// One window's profile, or why there is none: waits for the window's start
+// (only the wake-up is awaited meanwhile), then fetches it.
+WindowProfiles fetch_window(std::uint16_t port, const ProfileWindow& w, int wake_fd) {
   WindowProfiles out;
-  for (std::size_t i = 0; i < windows.size(); ++i) {
-    const ProfileWindow& w = windows[i];
-    try {
-      // Until the window starts, only the wake-up is awaited.
-      wait_for(-1, 0, wake_fd, w.start);
-      const Nanos length = std::min(w.length, WindowProfiler::kMaxLength);
-      out.profiles[w.name] = fetch_profile(port, length, wake_fd, w.start + length + kAnswerGrace);
-    } catch (const Cancelled&) {
-      for (; i < windows.size(); ++i) out.failures.push_back(windows[i].name + ": the run ended before it was taken");
-      break;
-    } catch (const std::exception& e) {
-      out.failures.push_back(fmt::format("{}: {}", w.name, e.what()));
-    }
+  try {
+    wait_for(-1, 0, wake_fd, w.start);
+    const Nanos length = std::min(w.length, WindowProfiler::kMaxLength);
+    out.profiles[w.name] = fetch_profile(port, length, wake_fd, w.start + length + kAnswerGrace);
+  } catch (const Cancelled&) {
+    out.failures.push_back(w.name + ": the run ended before it was taken");
+  } catch (const std::exception& e) {
+    out.failures.push_back(fmt::format("{}: {}", w.name, e.what()));
   }
   return out;
 }
@@ -138,19 +135,23 @@ WindowProfiler::WindowProfiler(std::uint16_t port, std::vector<ProfileWindow> wi
     : wake_fd_(::eventfd(0, EFD_CLOEXEC)) {
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   try {
-    fetched_ = std::async(std::launch::async, [port, windows = std::move(windows), fd = wake_fd_] {
-      return fetch_all(port, windows, fd);
-    });
+    for (ProfileWindow& w : windows) {
+      fetches_.push_back(std::async(std::launch::async, [port, w = std::move(w), fd = wake_fd_] {
+        return fetch_window(port, w, fd);
+      }));
+    }
   } catch (...) {
+    cancel();
+    for (auto& f : fetches_) f.wait();
     ::close(wake_fd_);  // no destructor runs for an object not constructed
     throw;
   }
 }
 
 WindowProfiler::~WindowProfiler() {
-  if (fetched_.valid()) {
-    cancel();
-    fetched_.wait();
+  cancel();
+  for (auto& f : fetches_) {
+    if (f.valid()) f.wait();
   }
   ::close(wake_fd_);
 }
@@ -162,9 +163,16 @@ void WindowProfiler::cancel() {
 }
 
 WindowProfiles WindowProfiler::finish(Nanos deadline) {
-  const Nanos left = std::max<Nanos>(0, deadline - monotonic_now());
-  if (fetched_.wait_for(std::chrono::nanoseconds(left)) != std::future_status::ready) cancel();
-  return fetched_.get();
+  WindowProfiles all;
+  for (auto& f : fetches_) {
+    const Nanos left = std::max<Nanos>(0, deadline - monotonic_now());
+    if (f.wait_for(std::chrono::nanoseconds(left)) != std::future_status::ready) cancel();
+    WindowProfiles one = f.get();
+    all.profiles.merge(one.profiles);
+    all.failures.insert(all.failures.end(), one.failures.begin(), one.failures.end());
+  }
+  fetches_.clear();
+  return all;
 }
 
 }  // namespace vigil::harness::load

@@ -32,7 +32,8 @@ class WorkerHandler {
 class Service {
  public:
   virtual ~Service() = default;
-  // Called once per event loop, from that loop's thread.
+  // Called once per event loop (a ThreadPerConnectionServer: once per
+  // connection), from the thread that uses the worker.
   virtual std::unique_ptr<WorkerHandler> make_worker() = 0;
 };
 

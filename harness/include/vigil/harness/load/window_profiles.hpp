@@ -1,10 +1,12 @@
 #pragma once
 // CPU profiles of a started vigil-server over chosen windows of a load run
-// (vigil-load --profile): a side thread asks the server's debug listener for
-// GET /debug/pprof/profile?seconds=S&format=json at each window's start and
-// reads the answer, the report's own form of a profile. The generator's
-// threads do nothing for it, and it shares nothing with them: it is
-// cancelled through an eventfd, and its results are read after it ends.
+// (vigil-load --profile): a side thread per window asks the server's debug
+// listener for GET /debug/pprof/profile?seconds=S&format=json at the
+// window's start and reads the answer, the report's own form of a profile
+// (a thread each, so that a late answer for one window never delays the
+// next). The generator's threads do nothing for them, and they share
+// nothing with them: they are cancelled through an eventfd, and their
+// results are read after they end.
 
 #include <cstdint>
 #include <future>
@@ -34,8 +36,8 @@ class WindowProfiler {
   // window is profiled for its first kMaxLength.
   static constexpr Nanos kMaxLength = 60'000'000'000;
 
-  // Starts the side thread, which fetches each window's profile in turn
-  // from 127.0.0.1:port. Throws std::system_error when it cannot start.
+  // Starts a side thread per window, which fetches that window's profile
+  // from 127.0.0.1:port. Throws std::system_error when one cannot start.
   WindowProfiler(std::uint16_t port, std::vector<ProfileWindow> windows);
   ~WindowProfiler();  // cancels what is left
   WindowProfiler(const WindowProfiler&) = delete;
@@ -49,7 +51,7 @@ class WindowProfiler {
   void cancel();
 
   int wake_fd_ = -1;  // eventfd: readable once cancelled
-  std::future<WindowProfiles> fetched_;
+  std::vector<std::future<WindowProfiles>> fetches_;  // one per window
 };
 
 }  // namespace vigil::harness::load
