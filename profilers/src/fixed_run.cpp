@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -36,6 +37,7 @@ class Fd {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
+  void swap(Fd& other) { std::swap(fd_, other.fd_); }
 
  private:
   int fd_;
@@ -67,13 +69,11 @@ std::filesystem::path find_on_path(std::string_view name) {
   return {};
 }
 
-FixedRunResult run_fixed(const FixedRunOptions& options) {
-  if (options.argv.empty()) throw FixedRunError("no program to run");
-  if (g_interrupted.load()) {
-    FixedRunResult r;
-    r.interrupted = true;
-    return r;
-  }
+namespace {
+
+// Forks and executes the program with its stdin, stdout and stderr set up;
+// returns its pid and gives the read end of its stderr to `err_read`.
+pid_t start_child(const FixedRunOptions& options, Fd& err_read) {
   const pid_t parent = ::getpid();
   // Everything the child needs is built before fork: after fork only
   // async-signal-safe calls are allowed (the caller may run several of these
@@ -90,7 +90,7 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
   Fd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   int err_pipe[2], status_pipe[2];
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) throw FixedRunError(fmt::format("pipe: {}", std::strerror(errno)));
-  Fd err_read(err_pipe[0]), err_write(err_pipe[1]);
+  Fd err_reader(err_pipe[0]), err_write(err_pipe[1]);
   if (::pipe2(status_pipe, O_CLOEXEC) != 0) throw FixedRunError(fmt::format("pipe: {}", std::strerror(errno)));
   Fd status_read(status_pipe[0]), status_write(status_pipe[1]);
 
@@ -110,10 +110,8 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
     [[maybe_unused]] auto n = ::write(status_pipe[1], &e, sizeof e);
     ::_exit(127);
   }
-  err_write.reset();
   status_write.reset();
-  out.reset();
-  in.reset();
+  // The status pipe closes on a successful exec; an errno arrives otherwise.
   int exec_errno = 0;
   ssize_t n;
   do {
@@ -123,33 +121,39 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
     ::waitpid(pid, nullptr, 0);
     throw FixedRunError(fmt::format("cannot run {}: {}", options.argv[0], std::strerror(exec_errno)));
   }
+  err_read.swap(err_reader);
+  return pid;
+}
 
-  FixedRunResult result;
-  std::deque<std::string> tail;
-  std::string pending;
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  auto stop = [&] { ::kill(pid, SIGKILL); };
+using Deadline = std::chrono::steady_clock::time_point;
+
+// Hands each line of the child's stderr to the caller's callback (killing
+// the child when it says stop) and keeps the last kTailLines, until stderr
+// closes, the deadline passes or runs are interrupted.
+void follow_stderr(pid_t pid, int err_read, const FixedRunOptions& options, Deadline deadline,
+                   FixedRunResult& result, std::deque<std::string>& tail) {
   auto take_line = [&](std::string line) {
     if (!result.stopped && options.on_stderr_line && !options.on_stderr_line(line)) {
       result.stopped = true;
-      stop();
+      ::kill(pid, SIGKILL);
     }
     tail.push_back(std::move(line));
     if (tail.size() > kTailLines) tail.pop_front();
   };
+  std::string pending;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || g_interrupted.load()) {
       (left.count() <= 0 ? result.timed_out : result.interrupted) = true;
-      stop();
+      ::kill(pid, SIGKILL);
       break;
     }
-    pollfd p{err_read.get(), POLLIN, 0};
+    pollfd p{err_read, POLLIN, 0};
     const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), kPollMs)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) continue;
     char buffer[4096];
-    const ssize_t got = ::read(err_read.get(), buffer, sizeof buffer);
+    const ssize_t got = ::read(err_read, buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // end of stderr: the program (and its children) closed it
     pending.append(buffer, static_cast<std::size_t>(got));
@@ -160,8 +164,11 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
     }
   }
   if (!pending.empty()) take_line(pending);
+}
 
-  // Stderr is closed; the program may still run (it closed stderr itself).
+// Reaps the child (which may outlive its stderr: it can close it itself),
+// killing it at the deadline or on an interrupt, and records how it ended.
+void reap(pid_t pid, Deadline deadline, FixedRunResult& result) {
   int status = 0;
   pid_t w;
   for (;;) {
@@ -170,18 +177,34 @@ FixedRunResult run_fixed(const FixedRunOptions& options) {
     if (w == 0 && !result.timed_out && !result.interrupted &&
         (std::chrono::steady_clock::now() > deadline || g_interrupted.load())) {
       (g_interrupted.load() ? result.interrupted : result.timed_out) = true;
-      stop();
+      ::kill(pid, SIGKILL);
     }
     if (w == 0) ::usleep(10'000);
   }
-  if (w == pid) {
-    if (WIFEXITED(status)) {
-      result.exited = !result.stopped && !result.timed_out && !result.interrupted;
-      result.exit_code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-      result.signal = WTERMSIG(status);
-    }
+  if (w != pid) return;
+  if (WIFEXITED(status)) {
+    result.exited = !result.stopped && !result.timed_out && !result.interrupted;
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
   }
+}
+
+}  // namespace
+
+FixedRunResult run_fixed(const FixedRunOptions& options) {
+  if (options.argv.empty()) throw FixedRunError("no program to run");
+  FixedRunResult result;
+  if (g_interrupted.load()) {
+    result.interrupted = true;
+    return result;
+  }
+  Fd err_read;
+  const pid_t pid = start_child(options, err_read);
+  const Deadline deadline = std::chrono::steady_clock::now() + options.timeout;
+  std::deque<std::string> tail;
+  follow_stderr(pid, err_read.get(), options, deadline, result, tail);
+  reap(pid, deadline, result);
   result.stderr_tail.assign(tail.begin(), tail.end());
   return result;
 }

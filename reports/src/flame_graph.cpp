@@ -102,24 +102,30 @@ struct Differential {
 
 std::string percent(double fraction) { return fmt::format("{:.2f}%", fraction * 100); }
 
-std::string svg_graph(const Tree& tree, std::string_view id, std::string_view title, const Differential* diff) {
-  const std::uint64_t total = tree.nodes[0].total;
-  // Lay out depth-first: x in samples, children in name order.
-  struct Placed {
-    std::size_t node;
-    std::uint64_t x;
-    int depth;
-    std::vector<std::size_t> path;
-  };
+// A frame drawn: its node, x in samples, depth, and the node path from the root.
+struct Placed {
+  std::size_t node;
+  std::uint64_t x;
+  int depth;
+  std::vector<std::size_t> path;
+};
+
+struct Layout {
   std::vector<Placed> placed;
   int max_depth = 0;
+};
+
+// Lays the tree out depth-first: x in samples, children in name order;
+// frames narrower than kNarrowest of all samples are left out.
+Layout lay_out(const Tree& tree, std::uint64_t total) {
+  Layout layout;
   std::vector<Placed> todo{{0, 0, 0, {0}}};
   while (!todo.empty()) {
     Placed p = std::move(todo.back());
     todo.pop_back();
     const Node& n = tree.nodes[p.node];
     if (total == 0 || static_cast<double>(n.total) / static_cast<double>(total) < kNarrowest) continue;
-    max_depth = std::max(max_depth, p.depth);
+    layout.max_depth = std::max(layout.max_depth, p.depth);
     std::uint64_t x = p.x;
     std::vector<Placed> children;
     for (const auto& [name, child] : n.children) {
@@ -129,30 +135,40 @@ std::string svg_graph(const Tree& tree, std::string_view id, std::string_view ti
       x += tree.nodes[child].total;
     }
     for (auto it = children.rbegin(); it != children.rend(); ++it) todo.push_back(std::move(*it));
-    placed.push_back(std::move(p));
+    layout.placed.push_back(std::move(p));
   }
+  return layout;
+}
 
-  // Differential colours: the change of each frame's share of all samples,
-  // tested frame by frame, Bonferroni over the frames drawn.
-  std::vector<double> change(placed.size(), 0);
-  std::vector<bool> significant(placed.size(), false);
-  std::vector<const Node*> base_nodes(placed.size(), nullptr);
-  double largest = 0;
-  if (diff) {
-    for (std::size_t i = 0; i < placed.size(); ++i) {
-      const Node& n = tree.nodes[placed[i].node];
-      base_nodes[i] = tree.same_path(*diff->base, placed[i].path);
-      const std::uint64_t before = base_nodes[i] ? base_nodes[i]->total : 0;
-      const double base_share = diff->base_samples ? static_cast<double>(before) / static_cast<double>(diff->base_samples) : 0;
-      change[i] = static_cast<double>(n.total) / static_cast<double>(total) - base_share;
-      const double p = two_proportion_p(before, diff->base_samples, n.total, total) * static_cast<double>(placed.size());
-      significant[i] = p < 0.05;
-      if (significant[i]) largest = std::max(largest, std::abs(change[i]));
-    }
+// Differential colours: the change of each frame's share of all samples,
+// tested frame by frame, Bonferroni over the frames drawn.
+struct Changes {
+  std::vector<double> change;            // share now minus share in the base, per placed frame
+  std::vector<bool> significant;
+  std::vector<std::uint64_t> base_total;  // the frame's samples in the base
+  double largest = 0;                     // largest significant |change|
+};
+
+Changes changes_against(const Tree& tree, const std::vector<Placed>& placed, std::uint64_t total,
+                        const Differential& diff) {
+  Changes c;
+  c.change.assign(placed.size(), 0);
+  c.significant.assign(placed.size(), false);
+  c.base_total.assign(placed.size(), 0);
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    const Node& n = tree.nodes[placed[i].node];
+    const Node* base = tree.same_path(*diff.base, placed[i].path);
+    const std::uint64_t before = c.base_total[i] = base ? base->total : 0;
+    const double base_share = diff.base_samples ? static_cast<double>(before) / static_cast<double>(diff.base_samples) : 0;
+    c.change[i] = static_cast<double>(n.total) / static_cast<double>(total) - base_share;
+    const double p = two_proportion_p(before, diff.base_samples, n.total, total) * static_cast<double>(placed.size());
+    c.significant[i] = p < 0.05;
+    if (c.significant[i]) c.largest = std::max(c.largest, std::abs(c.change[i]));
   }
+  return c;
+}
 
-  const double height = kGraphTop + (max_depth + 1) * kFrameHeight + kGraphBottom;
-  const double scale = total ? (kGraphWidth - 2 * kPad) / static_cast<double>(total) : 0;
+std::string svg_head(std::string_view id, std::string_view title, double height, std::uint64_t total) {
   std::string out = fmt::format(
       "<svg id=\"{}\" class=\"vigil-flame\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 {} {}\" "
       "data-width=\"{}\" data-pad=\"{}\" data-total=\"{}\" font-family=\"monospace\" font-size=\"12\">\n"
@@ -165,6 +181,18 @@ std::string svg_graph(const Tree& tree, std::string_view id, std::string_view ti
       "<text class=\"matched\" x=\"{}\" y=\"18\" text-anchor=\"end\"></text>\n",
       id, kGraphWidth, height, kGraphWidth, kPad, total, kPad, html_escape(title), kPad, kGraphWidth - kPad, kGraphWidth - kPad);
   if (total == 0) out += fmt::format("<text x=\"{}\" y=\"{}\">no samples</text>\n", kPad, kGraphTop + 12);
+  return out;
+}
+
+std::string svg_graph(const Tree& tree, std::string_view id, std::string_view title, const Differential* diff) {
+  const std::uint64_t total = tree.nodes[0].total;
+  const Layout layout = lay_out(tree, total);
+  const std::vector<Placed>& placed = layout.placed;
+  const Changes changes = diff ? changes_against(tree, placed, total, *diff) : Changes{};
+
+  const double height = kGraphTop + (layout.max_depth + 1) * kFrameHeight + kGraphBottom;
+  const double scale = total ? (kGraphWidth - 2 * kPad) / static_cast<double>(total) : 0;
+  std::string out = svg_head(id, title, height, total);
   out += "<g class=\"frames\">\n";
   for (std::size_t i = 0; i < placed.size(); ++i) {
     const Placed& p = placed[i];
@@ -176,20 +204,20 @@ std::string svg_graph(const Tree& tree, std::string_view id, std::string_view ti
                         percent(static_cast<double>(n.total) / static_cast<double>(total)), n.self,
                         percent(static_cast<double>(n.self) / static_cast<double>(total)));
     if (diff) {
-      const std::uint64_t before = base_nodes[i] ? base_nodes[i]->total : 0;
+      const std::uint64_t before = changes.base_total[i];
       info += fmt::format("; base {} samples ({}), change {:+.2f} points{}", before,
                           percent(diff->base_samples ? static_cast<double>(before) / static_cast<double>(diff->base_samples) : 0),
-                          change[i] * 100, significant[i] ? "" : " (within noise)");
-      if (!significant[i] || largest == 0) {
+                          changes.change[i] * 100, changes.significant[i] ? "" : " (within noise)");
+      if (!changes.significant[i] || changes.largest == 0) {
         fill = "rgb(200,200,200)";
       } else {
-        const int k = 40 + static_cast<int>(std::lround(180 * std::abs(change[i]) / largest));
-        fill = change[i] > 0 ? fmt::format("rgb(255,{},{})", 255 - k, 255 - k)
-                             : fmt::format("rgb({},{},255)", 255 - k, 255 - k);
+        const int k = 40 + static_cast<int>(std::lround(180 * std::abs(changes.change[i]) / changes.largest));
+        fill = changes.change[i] > 0 ? fmt::format("rgb(255,{},{})", 255 - k, 255 - k)
+                                     : fmt::format("rgb({},{},255)", 255 - k, 255 - k);
       }
     }
     const double x = kPad + static_cast<double>(p.x) * scale, w = static_cast<double>(n.total) * scale;
-    const double y = kGraphTop + (max_depth - p.depth) * kFrameHeight;
+    const double y = kGraphTop + (layout.max_depth - p.depth) * kFrameHeight;
     const std::size_t chars = w > 6 ? static_cast<std::size_t>((w - 6) / 7) : 0;
     std::string label;
     if (chars >= 3) label = n.name.size() <= chars ? n.name : n.name.substr(0, chars - 2) + "..";

@@ -104,78 +104,16 @@ std::string gzip(const std::string& data) {
   return out;
 }
 
-}  // namespace
+// Builds the messages of one profile: functions, locations and mappings are
+// numbered as first met, and written once each.
+class PprofEncoder {
+ public:
+  explicit PprofEncoder(std::uint64_t period_ns) : period_ns_(period_ns) {
+    head_.message(kSampleType, value_type("samples", "count"));
+    head_.message(kSampleType, value_type("cpu", "nanoseconds"));
+  }
 
-std::string to_pprof_gz(const Profile& p) {
-  StringTable strings;
-  Message profile;
-  const auto value_type = [&strings](const char* type, const char* unit) {
-    Message m;
-    m.varint(kValueTypeType, strings(type));
-    m.varint(kValueTypeUnit, strings(unit));
-    return m;
-  };
-  profile.message(kSampleType, value_type("samples", "count"));
-  profile.message(kSampleType, value_type("cpu", "nanoseconds"));
-  const double period_ns = std::isfinite(p.period_seconds) ? std::round(p.period_seconds * 1e9) : 0;
-  const auto period = static_cast<std::uint64_t>(std::max(0.0, period_ns));
-
-  std::map<std::string, MappingInfo> mappings;  // by module
-  std::map<std::pair<std::string, std::string>, std::uint64_t> functions;  // (name, file) -> id
-  std::map<std::string, std::uint64_t> locations;  // frames of a location, keyed -> id
-  Message functions_out, locations_out;
-
-  const auto function_id = [&](const Frame& f) {
-    const std::string name = frame_name(f);
-    auto [it, inserted] = functions.try_emplace({name, f.file}, functions.size() + 1);
-    if (inserted) {
-      Message m;
-      m.varint(kFunctionId, it->second);
-      m.varint_if(kFunctionName, strings(name));
-      m.varint_if(kFunctionSystemName, strings(name));
-      m.varint_if(kFunctionFilename, strings(f.file));
-      functions_out.message(kFunction, m);
-    }
-    return it->second;
-  };
-
-  // A machine frame and the frames inlined into it (which follow it,
-  // outermost first) are one Location; its Lines go innermost first.
-  const auto location_id = [&](const std::vector<const Frame*>& group) {
-    std::string key;
-    for (const Frame* f : group) {
-      key += fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1e", f->function, f->file, f->line, f->module, f->offset);
-    }
-    auto [it, inserted] = locations.try_emplace(key, locations.size() + 1);
-    if (!inserted) return it->second;
-    const Frame& machine = *group.front();
-    Message m;
-    m.varint(kLocationId, it->second);
-    if (!machine.module.empty()) {
-      auto& mapping = mappings[machine.module];
-      if (mapping.id == 0) mapping.id = mappings.size();
-      mapping.limit = std::max(mapping.limit, machine.offset + 1);
-      for (const Frame* f : group) {
-        mapping.files |= !f->file.empty();
-        mapping.lines |= f->line > 0;
-      }
-      mapping.inlines |= group.size() > 1;
-      m.varint(kLocationMappingId, mapping.id);
-    }
-    m.varint_if(kLocationAddress, machine.offset);
-    for (auto f = group.rbegin(); f != group.rend(); ++f) {
-      Message line;
-      line.varint(kLineFunctionId, function_id(**f));
-      line.varint_if(kLineLine, static_cast<std::uint64_t>(std::max((*f)->line, 0)));
-      m.message(kLocationLine, line);
-    }
-    locations_out.message(kLocation, m);
-    return it->second;
-  };
-
-  Message samples_out;
-  for (const auto& s : p.stacks) {
-    if (s.frames.empty() || s.samples == 0) continue;
+  void add_sample(const ProfileStack& s) {
     std::vector<std::uint64_t> ids;
     std::vector<const Frame*> group;
     for (const auto& f : s.frames) {
@@ -189,34 +127,120 @@ std::string to_pprof_gz(const Profile& p) {
     std::reverse(ids.begin(), ids.end());  // pprof lists the leaf first
     Message sample;
     sample.packed(kSampleLocationId, ids);
-    sample.packed(kSampleValue, {s.samples, s.samples * period});
-    samples_out.message(kSample, sample);
+    sample.packed(kSampleValue, {s.samples, s.samples * period_ns_});
+    samples_.message(kSample, sample);
   }
 
-  std::string out = profile.data() + samples_out.data();
-  Message mappings_out;
-  std::vector<std::pair<std::uint64_t, const std::string*>> by_id;
-  for (const auto& [module, info] : mappings) by_id.emplace_back(info.id, &module);
-  std::sort(by_id.begin(), by_id.end());
-  for (const auto& [id, module] : by_id) {
-    const MappingInfo& info = mappings.at(*module);
-    Message m;
-    m.varint(kMappingId, id);
-    m.varint(kMappingLimit, info.limit);
-    m.varint(kMappingFilename, strings(*module));
-    m.varint(kMappingHasFunctions, 1);
-    m.varint_if(kMappingHasFilenames, info.files);
-    m.varint_if(kMappingHasLineNumbers, info.lines);
-    m.varint_if(kMappingHasInlineFrames, info.inlines);
-    mappings_out.message(kMapping, m);
+  // The whole Profile message, its fields in profile.proto's order.
+  std::string finish() {
+    const std::string mappings = mappings_message().data();
+    Message tail;
+    tail.message(kPeriodType, value_type("cpu", "nanoseconds"));
+    tail.varint_if(kPeriod, period_ns_);
+    Message string_table;
+    for (const auto& s : strings_.strings()) string_table.bytes(kStringTable, s);
+    return head_.data() + samples_.data() + mappings + locations_.data() + functions_.data() + tail.data() +
+           string_table.data();
   }
-  Message tail;
-  tail.message(kPeriodType, value_type("cpu", "nanoseconds"));
-  tail.varint_if(kPeriod, period);
-  Message string_table;
-  for (const auto& s : strings.strings()) string_table.bytes(kStringTable, s);
-  out += mappings_out.data() + locations_out.data() + functions_out.data() + tail.data() + string_table.data();
-  return gzip(out);
+
+ private:
+  Message value_type(const char* type, const char* unit) {
+    Message m;
+    m.varint(kValueTypeType, strings_(type));
+    m.varint(kValueTypeUnit, strings_(unit));
+    return m;
+  }
+
+  std::uint64_t function_id(const Frame& f) {
+    const std::string name = frame_name(f);
+    auto [it, inserted] = function_ids_.try_emplace({name, f.file}, function_ids_.size() + 1);
+    if (inserted) {
+      Message m;
+      m.varint(kFunctionId, it->second);
+      m.varint_if(kFunctionName, strings_(name));
+      m.varint_if(kFunctionSystemName, strings_(name));
+      m.varint_if(kFunctionFilename, strings_(f.file));
+      functions_.message(kFunction, m);
+    }
+    return it->second;
+  }
+
+  // A machine frame and the frames inlined into it (which follow it,
+  // outermost first) are one Location; its Lines go innermost first.
+  std::uint64_t location_id(const std::vector<const Frame*>& group) {
+    std::string key;
+    for (const Frame* f : group) {
+      key += fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1e", f->function, f->file, f->line, f->module, f->offset);
+    }
+    auto [it, inserted] = location_ids_.try_emplace(key, location_ids_.size() + 1);
+    if (!inserted) return it->second;
+    const Frame& machine = *group.front();
+    Message m;
+    m.varint(kLocationId, it->second);
+    if (!machine.module.empty()) m.varint(kLocationMappingId, note_mapping(group));
+    m.varint_if(kLocationAddress, machine.offset);
+    for (auto f = group.rbegin(); f != group.rend(); ++f) {
+      Message line;
+      line.varint(kLineFunctionId, function_id(**f));
+      line.varint_if(kLineLine, static_cast<std::uint64_t>(std::max((*f)->line, 0)));
+      m.message(kLocationLine, line);
+    }
+    locations_.message(kLocation, m);
+    return it->second;
+  }
+
+  // The mapping of the group's module, widened to cover it; its id.
+  std::uint64_t note_mapping(const std::vector<const Frame*>& group) {
+    const Frame& machine = *group.front();
+    MappingInfo& mapping = mappings_[machine.module];
+    if (mapping.id == 0) mapping.id = mappings_.size();
+    mapping.limit = std::max(mapping.limit, machine.offset + 1);
+    for (const Frame* f : group) {
+      mapping.files |= !f->file.empty();
+      mapping.lines |= f->line > 0;
+    }
+    mapping.inlines |= group.size() > 1;
+    return mapping.id;
+  }
+
+  // The mappings, in the order of their ids.
+  Message mappings_message() {
+    std::vector<std::pair<std::uint64_t, const std::string*>> by_id;
+    for (const auto& [module, info] : mappings_) by_id.emplace_back(info.id, &module);
+    std::sort(by_id.begin(), by_id.end());
+    Message out;
+    for (const auto& [id, module] : by_id) {
+      const MappingInfo& info = mappings_.at(*module);
+      Message m;
+      m.varint(kMappingId, id);
+      m.varint(kMappingLimit, info.limit);
+      m.varint(kMappingFilename, strings_(*module));
+      m.varint(kMappingHasFunctions, 1);
+      m.varint_if(kMappingHasFilenames, info.files);
+      m.varint_if(kMappingHasLineNumbers, info.lines);
+      m.varint_if(kMappingHasInlineFrames, info.inlines);
+      out.message(kMapping, m);
+    }
+    return out;
+  }
+
+  std::uint64_t period_ns_;
+  StringTable strings_;
+  std::map<std::string, MappingInfo> mappings_;                              // by module
+  std::map<std::pair<std::string, std::string>, std::uint64_t> function_ids_;  // (name, file) -> id
+  std::map<std::string, std::uint64_t> location_ids_;                        // frames of a location, keyed
+  Message head_, samples_, locations_, functions_;
+};
+
+}  // namespace
+
+std::string to_pprof_gz(const Profile& p) {
+  const double period_ns = std::isfinite(p.period_seconds) ? std::round(p.period_seconds * 1e9) : 0;
+  PprofEncoder encoder(static_cast<std::uint64_t>(std::max(0.0, period_ns)));
+  for (const auto& s : p.stacks) {
+    if (!s.frames.empty() && s.samples != 0) encoder.add_sample(s);
+  }
+  return gzip(encoder.finish());
 }
 
 }  // namespace vigil::reports
