@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "leak_test_run.hpp"
@@ -89,6 +90,24 @@ TEST_F(LeakTestTool, EachCoreDefectIsALeakNamingItsAllocatingFunction) {
     EXPECT_GT(r.report->metrics.at("leak.bytes_per_cycle").value, 0.0) << c.defect;
     EXPECT_EQ(r.report->config.at("defects"), nlohmann::json::array({c.defect}));
   }
+}
+
+TEST_F(LeakTestTool, ARunTooShortToTellSaysSoInsteadOfAVerdict) {
+  // 20 requests a cycle keep ~2 KiB in the arena over 30 cycles: one new
+  // block, which one-off start-up steps also make.
+  const LeakTestRun r = run({"--cycles", "30", "--requests-per-cycle", "20", "--defect", "arena-no-reset"});
+  ASSERT_TRUE(r.report) << describe(r);
+  EXPECT_EQ(r.exit_code, 0);
+  const auto& fs = r.report->findings;
+  const auto warning = std::find_if(fs.begin(), fs.end(), [](const Finding& f) {
+    return f.kind == "leak" && f.severity == Severity::Warning;
+  });
+  ASSERT_NE(warning, fs.end()) << describe(r);
+  EXPECT_EQ(warning->extra.at("shape"), "too-short");
+  EXPECT_NE(r.out.find(fmt::format("verdict: clean, but 1 site too short to tell (a run of at least {} cycles tells)",
+                                   warning->extra.at("cycles_needed").get<int>())),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(LeakTestTool, ThreadLeakDefectIsAThreadLeakNamingTheBatchWorker) {

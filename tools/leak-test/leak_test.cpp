@@ -197,7 +197,17 @@ void print_summary(const Options& o, const reports::Report& report, const profil
   } else if (result.ok() && o.sample_bytes > 0) {
     fmt::print("\nat exit: not classified in sampling mode\n");
   }
-  fmt::print("\nverdict: {}\n", report.verdict == reports::Verdict::Pass ? "clean" : "FAIL");
+  if (report.verdict == reports::Verdict::Fail) {
+    fmt::print("\nverdict: FAIL\n");
+  } else if (!undecided.empty()) {
+    // Clean says what was judged; the sites too short to tell were not.
+    std::size_t needed = 0;
+    for (const auto& g : undecided) needed = std::max<std::size_t>(needed, g.cycles_needed);
+    fmt::print("\nverdict: clean, but {} site{} too short to tell (a run of at least {} cycles tells)\n",
+               undecided.size(), undecided.size() == 1 ? "" : "s", needed);
+  } else {
+    fmt::print("\nverdict: clean\n");
+  }
 }
 
 }  // namespace
