@@ -23,6 +23,8 @@ namespace {
 
 std::atomic<bool> g_busy{false};
 constexpr auto kWatchPeriod = std::chrono::milliseconds(20);
+// How often a profiler waiting for another one checks whether it has stopped.
+constexpr auto kBusyPoll = std::chrono::milliseconds(2);
 
 std::vector<pid_t> process_threads() {
   std::vector<pid_t> tids;
@@ -70,9 +72,16 @@ struct CpuProfiler::Impl {
   }
 };
 
-CpuProfiler::CpuProfiler(unsigned hz, unsigned depth) : impl_(std::make_unique<Impl>()) {
+CpuProfiler::CpuProfiler(unsigned hz, unsigned depth, std::chrono::milliseconds wait_for_other)
+    : impl_(std::make_unique<Impl>()) {
   if (hz < 1 || hz > kMaxHz) throw CpuProfilerError("sampling rate must be within 1.." + std::to_string(kMaxHz) + " Hz");
-  if (g_busy.exchange(true)) throw CpuProfilerError("a CPU profile is already being taken in this process");
+  const auto give_up = std::chrono::steady_clock::now() + wait_for_other;
+  while (g_busy.exchange(true)) {
+    if (std::chrono::steady_clock::now() >= give_up) {
+      throw CpuProfilerError("a CPU profile is already being taken in this process");
+    }
+    std::this_thread::sleep_for(kBusyPoll);
+  }
   if (!preload::g_frame_steps.init() || !sampling::install(depth)) {
     g_busy.store(false);
     throw CpuProfilerError("cannot set up the CPU sampler (SIGPROF handler or sample memory)");

@@ -54,18 +54,6 @@ std::optional<Number> query_number(const framework::Event& e, std::string_view n
 // load run) waits for it: sampling stops before that answer is symbolized.
 constexpr auto kWaitForRunningProfile = std::chrono::milliseconds(250);
 
-profilers::CpuProfiler start_profiler(unsigned hz) {
-  const auto give_up = std::chrono::steady_clock::now() + kWaitForRunningProfile;
-  for (;;) {
-    try {
-      return profilers::CpuProfiler(hz);
-    } catch (const profilers::CpuProfilerError&) {
-      if (std::chrono::steady_clock::now() >= give_up) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  }
-}
-
 // Profiles this process for ?seconds=N (default 30; fractional, so that a
 // load generator can cover one window of its run) at ?hz=N samples per
 // CPU-second of each thread, and answers `encoding`.
@@ -79,7 +67,7 @@ void take_profile(framework::Event& e, const Encoding& encoding) {
     return refuse(e, 400, fmt::format("hz must be a whole number within 1..{}\n", profilers::CpuProfiler::kMaxHz));
   }
   try {
-    profilers::CpuProfiler profiler = start_profiler(*hz);
+    profilers::CpuProfiler profiler(*hz, profilers::CpuProfiler::kDefaultDepth, kWaitForRunningProfile);
     std::this_thread::sleep_for(std::chrono::duration<double>(*seconds));
     e.response.body = encoding.encode(profiler.stop());
     e.response.headers.set("Content-Type", encoding.content_type);

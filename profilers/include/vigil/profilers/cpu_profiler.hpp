@@ -7,6 +7,7 @@
 // (the preload's sampler, sampling/cpu_sampler.hpp), and symbolized when
 // the profile is taken. One profile at a time per process.
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 
@@ -23,9 +24,12 @@ class CpuProfilerError : public std::runtime_error {
 class CpuProfiler {
  public:
   static constexpr unsigned kMaxHz = 10000;
+  static constexpr unsigned kDefaultDepth = 64;
   // Starts sampling every thread at `hz` (1..kMaxHz) per CPU-second, with
-  // up to `depth` frames per sample. Throws CpuProfilerError.
-  explicit CpuProfiler(unsigned hz, unsigned depth = 64);
+  // up to `depth` frames per sample. When another profile is being taken,
+  // waits up to `wait_for_other` for it to stop. Throws CpuProfilerError.
+  explicit CpuProfiler(unsigned hz, unsigned depth = kDefaultDepth,
+                       std::chrono::milliseconds wait_for_other = std::chrono::milliseconds(0));
   ~CpuProfiler();
   CpuProfiler(const CpuProfiler&) = delete;
   CpuProfiler& operator=(const CpuProfiler&) = delete;
