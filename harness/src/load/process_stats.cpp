@@ -134,6 +134,12 @@ void read_cpus(pid_t pid, ProcessStats& s) {
   s.steal_seconds = steal_seconds(text, cpus);
 }
 
+// Seconds kept from a CPU between two readings: by other work in this
+// machine (run queues) or by the host (steal time on the process's CPUs).
+double waited(const ProcessStats& a, const ProcessStats& b) {
+  return std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) + std::max(0.0, b.steal_seconds - a.steal_seconds);
+}
+
 }  // namespace
 
 std::optional<ProcessStats> read_process(pid_t pid) {
@@ -182,18 +188,12 @@ void ProcessSampler::window_ended(std::int64_t now, Window& w) {
     const ProcessStats &a = server_last_.stats, &b = server.stats;
     w.server.rss_bytes = b.rss_bytes;
     w.server.cpu_cores = (b.cpu_seconds - a.cpu_seconds) / seconds;
-    // Kept from a CPU by other work in this machine (its run queues) or by
-    // the host (steal time on the server's CPUs).
-    const double waiting = std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) +
-                           std::max(0.0, b.steal_seconds - a.steal_seconds);
-    w.server.run_queue_cores = waiting_for_other_work(waiting / seconds, w.server.cpu_cores, b.cpus_allowed);
+    w.server.run_queue_cores = waiting_for_other_work(waited(a, b) / seconds, w.server.cpu_cores, b.cpus_allowed);
   }
   if (seconds > 0 && self.valid && self_last_.valid) {
     const ProcessStats &a = self_last_.stats, &b = self.stats;
     w.generator_busy = (b.cpu_seconds - a.cpu_seconds) / seconds / generator_cpus_;
-    w.generator_waiting = (std::max(0.0, b.run_queue_seconds - a.run_queue_seconds) +
-                           std::max(0.0, b.steal_seconds - a.steal_seconds)) /
-                          seconds / generator_cpus_;
+    w.generator_waiting = waited(a, b) / seconds / generator_cpus_;
   }
   w.machine_probe_ns = machine_probe_ns_beside(server_);
   server_last_ = server;
