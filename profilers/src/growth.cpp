@@ -160,6 +160,26 @@ std::size_t judged_window_start(std::size_t n, const GrowthOptions& options) {
   return std::min(n, options.warmup);
 }
 
+namespace {
+
+// Rule: a container that doubles under a steady leak doubles at cycles
+// t0 x 2^k, so a window from cycle w to cycle n holds log2(n / w) of its rises
+// whatever the rate: 2.8 for 5 warm-up cycles of 35, too few to tell. A window
+// too short to tell is judged again from the first cycle on (the first
+// cycle's start-up still left out), and a doubling at one pace since then is
+// a leak: one process that the warm-up cut short, not a start-up step. Only
+// a doubling: other shapes gain rises in proportion to the window, and the
+// warm-up keeps start-up out of them.
+GrowthVerdict judged_from_the_start(std::span<const double> ys, const GrowthOptions& options,
+                                    const GrowthVerdict& window) {
+  GrowthOptions from_start = options;
+  from_start.warmup = 1;
+  GrowthVerdict whole = judge_growth(ys, from_start);
+  return whole.shape == GrowthShape::Doubling ? whole : window;
+}
+
+}  // namespace
+
 GrowthVerdict judge_growth(std::span<const double> ys, const GrowthOptions& options) {
   GrowthVerdict verdict;
   const std::size_t first = judged_window_start(ys.size(), options);
@@ -234,6 +254,7 @@ GrowthVerdict judge_growth(std::span<const double> ys, const GrowthOptions& opti
     verdict.shape = leak_shape(steps);
   }
   verdict.growing = is_leak(verdict.shape);
+  if (verdict.shape == GrowthShape::TooShort && first > 1) return judged_from_the_start(ys, options, verdict);
   return verdict;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "vigil/profilers/growth.hpp"
 #include "vigil/reports/statistics.hpp"
@@ -49,6 +50,29 @@ double pace_of(const std::vector<double>& sizes, const std::vector<double>& spac
   return cycles > 0 ? grown / cycles : 0;
 }
 
+// Rule: where rises are sparse, a rise in the cycle right after another is
+// one step that a snapshot fell in the middle of (several connections'
+// buffers doubling together, a burst across a cycle's end): the two count as
+// one, at the later cycle, so that its size and pace are the step's. Where
+// the series rises in most cycles (median spacing of 2 or less), every rise
+// is its own.
+void merge_split_steps(std::vector<Rise>& rises) {
+  if (rises.size() < 3) return;
+  std::vector<double> spacings;
+  for (std::size_t i = 1; i < rises.size(); ++i) spacings.push_back(static_cast<double>(rises[i].at - rises[i - 1].at));
+  if (reports::median(spacings) <= 2) return;
+  std::vector<Rise> merged{rises[0]};
+  for (std::size_t i = 1; i < rises.size(); ++i) {
+    if (rises[i].at == merged.back().at + 1) {
+      merged.back().at = rises[i].at;
+      merged.back().size += rises[i].size;
+    } else {
+      merged.push_back(rises[i]);
+    }
+  }
+  rises = std::move(merged);
+}
+
 }  // namespace
 
 StepView step_view(std::span<const double> series) {
@@ -70,6 +94,7 @@ StepView step_view(std::span<const double> series) {
     view.quiet = series.size() - 1;
     return view;
   }
+  merge_split_steps(view.rises);
 
   const std::size_t k = view.rises.size();
   std::vector<double> sizes(k), spacings(k);

@@ -73,7 +73,9 @@ SiteGrowth site_growth(const SiteSeries& site, const SiteJudgement& judgement) {
   growth.live_bytes_final = last_or_zero(site.live_bytes);
   growth.live_blocks_final = last_or_zero(site.live_blocks);
   growth.live_bytes_start = judgement.bytes.fit.start;
-  growth.live_blocks_start = judgement.blocks.fit.start;
+  // At the cycle the bytes are judged from (which may be before the blocks' window).
+  const std::size_t from = judgement.bytes.fit.first;
+  growth.live_blocks_start = from < site.live_blocks.size() ? site.live_blocks[from] : judgement.blocks.fit.start;
   growth.judgement = judgement;
   return growth;
 }

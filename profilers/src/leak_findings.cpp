@@ -288,8 +288,13 @@ std::string growth_evidence(const SiteGrowth& g) {
                         plural(static_cast<double>(steps.quiet), "cycle"));
       break;
   }
-  out += g.judgement.in_blocks ? std::string("; the block count grows")
-                               : fmt::format("; {} reallocated larger", plural(g.live_blocks_final, "block"));
+  if (g.judgement.in_blocks) {
+    out += "; the block count grows";
+  } else if (g.live_blocks_final > g.live_blocks_start) {
+    out += "; a few blocks added, each larger than the last";
+  } else {
+    out += fmt::format("; {} reallocated larger", plural(g.live_blocks_final, "block"));
+  }
   const GrowthFit& fit = g.bytes;
   out += fmt::format("; Theil-Sen {}/cycle (95% CI {} to {}), Mann-Kendall z {:.1f}", human_bytes(fit.theil_sen_slope),
                      human_bytes(fit.theil_sen_low), human_bytes(fit.theil_sen_high), fit.trend_z);

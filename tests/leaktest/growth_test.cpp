@@ -199,8 +199,9 @@ TEST(GrowthShapes, AVectorDoublingItsBufferIsALeak) {
 }
 
 TEST(GrowthShapes, DoublingIsALeakAtEveryRunLength) {
-  // Three doublings after the 5 warm-up cycles take 48 cycles.
-  for (std::size_t cycles = 48; cycles <= 300; cycles += 7) {
+  // From 30 cycles after the 5 warm-up ones: the window holds 2 or 3
+  // doublings, and the rises since the first cycle tell.
+  for (std::size_t cycles = 35; cycles <= 300; cycles += 3) {
     for (const double per_cycle : {20.0, 100.0, 500.0}) {
       const auto ys = make(cycles, [&](std::size_t i) { return doubling_vector(i, per_cycle); });
       const GrowthVerdict v = judge_growth(ys, after_warmup(5));
@@ -209,6 +210,51 @@ TEST(GrowthShapes, DoublingIsALeakAtEveryRunLength) {
                              << v.steps.expected_wait;
     }
   }
+}
+
+TEST(GrowthShapes, TwoDoublingsAfterTheWarmUpAreJudgedFromTheStart) {
+  // 35 cycles of a vector doubling at cycles 2, 5, 10 and 21: the window
+  // after 5 warm-up cycles rises twice, the series since cycle 1 four times.
+  const auto ys = make(35, [](std::size_t i) { return doubling_vector(i, 3); });
+  const GrowthVerdict v = judge_growth(ys, after_warmup(5));
+  EXPECT_EQ(v.shape, GrowthShape::Doubling) << v.steps.rises.size() << " rises";
+  EXPECT_EQ(v.fit.first, 1u);  // the evidence says where it was judged from
+  EXPECT_GE(v.steps.rises.size(), 3u);
+}
+
+TEST(GrowthShapes, AStartUpStepBeforeTwoDoublingsIsNotCountedAsOne) {
+  // A table sized at start-up (cycle 1), then two doublings in the window:
+  // the step at start-up is left out, and two doublings cannot tell.
+  const auto ys = make(35, [](std::size_t i) { return i < 1 ? 0.0 : i < 10 ? 8192.0 : i < 20 ? 16384.0 : 32768.0; });
+  EXPECT_EQ(judge_growth(ys, after_warmup(5)).shape, GrowthShape::TooShort);
+}
+
+TEST(GrowthShapes, AWindowTooShortToTellStaysSoUnlessTheStartShowsADoubling) {
+  // Chunks of one size (not a doubling) before and in the window: the
+  // window's two unlike rises are not judged again from the start.
+  const auto ys = make(35, [](std::size_t i) { return 4096.0 * static_cast<double>(1 + (i >= 2) + (i >= 20) + 3 * (i >= 30)); });
+  EXPECT_EQ(judge_growth(ys, after_warmup(5)).shape, GrowthShape::TooShort);
+}
+
+TEST(StepView, ADoublingRoundSplitByASnapshotIsOneRise) {
+  // Four rings doubling together at cycles 5, 10 and 20; the snapshots of
+  // cycles 4 and 19 fell in the middle of a round (one ring, then three).
+  const auto ys = make(30, [](std::size_t i) {
+    return i < 4 ? 16.0 : i < 5 ? 20.0 : i < 10 ? 32.0 : i < 19 ? 64.0 : i < 20 ? 80.0 : 128.0;
+  });
+  const StepView v = step_view(ys);
+  ASSERT_EQ(v.rises.size(), 3u);
+  EXPECT_EQ(v.rises[0].at, 5u);
+  EXPECT_DOUBLE_EQ(v.rises[0].size, 16.0);
+  EXPECT_EQ(v.rises[2].at, 20u);
+  EXPECT_DOUBLE_EQ(v.rises[2].size, 64.0);
+  EXPECT_EQ(judge_growth(ys).shape, GrowthShape::Doubling);
+}
+
+TEST(StepView, RisesInMostCyclesStayApart) {
+  // Growth every cycle but for a pause: each rise is its own.
+  const auto ys = make(30, [](std::size_t i) { return 100.0 * static_cast<double>(i < 15 ? i : i - 3 < 15 ? 15 : i - 3); });
+  EXPECT_EQ(step_view(ys).rises.size(), 26u);
 }
 
 TEST(GrowthShapes, ABucketArrayThatStoppedDoublingIsNotALeak) {

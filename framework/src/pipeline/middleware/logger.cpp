@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include <fmt/format.h>
+
+#include "vigil/framework/memory/arena.hpp"
 
 namespace vigil::framework {
 
@@ -38,10 +41,25 @@ std::uint64_t RingLogSink::total_written() const {
 LoggerMiddleware::LoggerMiddleware(LogSink& sink, Formatting formatting)
     : sink_(sink), fresh_strings_(formatting == Formatting::FreshHeapStrings) {}
 
+namespace {
+
+// Characters the line's numbers and separators can take beyond its three
+// strings: an int status, an int64 of microseconds, "us" and four spaces.
+constexpr std::size_t kNumbersAndSeparators = 11 + 20 + 2 + 4;
+
+// Formats the line into [out, out + n); returns its whole length (more than
+// n when cut).
+std::size_t format_line(char* out, std::size_t n, const Event& e, std::int64_t micros) {
+  return fmt::format_to_n(out, n, "{} {} {} {}us {}", e.method, e.path, e.response.status, micros, e.request_id())
+      .size;
+}
+
+}  // namespace
+
 void LoggerMiddleware::handle(Event& e, const Next& next) {
   const auto start = std::chrono::steady_clock::now();
   next(e);
-  const auto micros =
+  const std::int64_t micros =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   if (fresh_strings_) {
     // The bug: a fresh heap string per request.
@@ -50,10 +68,18 @@ void LoggerMiddleware::handle(Event& e, const Next& next) {
     sink_.write(line);
     return;
   }
+  if (e.arena != nullptr) {
+    // The line's length is bounded by its fields (as nginx sizes its access
+    // log line before formatting it into the request's pool), so it is
+    // formatted once, whole, into request-scoped memory.
+    const std::size_t bound = e.method.size() + e.path.size() + e.request_id().size() + kNumbersAndSeparators;
+    char* line = e.arena->allocate_array<char>(bound);
+    sink_.write({line, std::min(format_line(line, bound, e, micros), bound)});
+    return;
+  }
+  // An event outside the pipeline has no arena: a stack buffer, long lines cut.
   char buffer[kLineSize];
-  const auto result = fmt::format_to_n(buffer, sizeof buffer, "{} {} {} {}us {}", e.method, e.path,
-                                       e.response.status, micros, e.request_id());
-  sink_.write({buffer, std::min<std::size_t>(result.size, sizeof buffer)});
+  sink_.write({buffer, std::min(format_line(buffer, sizeof buffer, e, micros), sizeof buffer)});
 }
 
 }  // namespace vigil::framework

@@ -3,7 +3,9 @@
 // threads of a site or of the whole run): does it grow the way a leak grows,
 // and in what shape?
 //
-// The series is judged after its warm-up cycles, with three views side by side:
+// The series is judged after its warm-up cycles (a doubling too short to tell
+// there is judged again from the first cycle: a window holds only log2 of its
+// length's ratio of doublings), with three views side by side:
 //  - held growth: the end of the series stays above its start (noise and
 //    sawtooth fall back; a leak does not give back what it took);
 //  - trend: a significant upward Mann-Kendall trend, with the Theil-Sen

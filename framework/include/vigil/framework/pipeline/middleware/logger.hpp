@@ -1,6 +1,7 @@
 #pragma once
-// Request logging: one line per request into a LogSink, formatted without
-// touching the heap (unless Formatting::FreshHeapStrings).
+// Request logging: one line per request into a LogSink, formatted into the
+// request's arena, without touching the heap (unless
+// Formatting::FreshHeapStrings).
 
 #include <array>
 #include <cstddef>
@@ -38,8 +39,9 @@ class RingLogSink : public LogSink {
   std::uint64_t written_ = 0;
 };
 
-// "METHOD path status duration_us request_id" per request, formatted into a
-// stack buffer (or, with FreshHeapStrings, into a fresh std::string).
+// "METHOD path status duration_us request_id" per request, formatted whole
+// into the request's arena (an event without one: a stack buffer of
+// kLineSize, longer lines cut; with FreshHeapStrings: a fresh std::string).
 class LoggerMiddleware : public Middleware {
  public:
   static constexpr std::size_t kLineSize = 512;
