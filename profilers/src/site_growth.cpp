@@ -78,7 +78,11 @@ void decide(SiteJudgement& site, std::span<const double> live_bytes, std::span<c
       return;
     }
   }
-  if (site.bytes.growing) {
+  // Rule: two alike rises on the beat stand for an arena's chunks, which add
+  // blocks. Over a block count that stays put they are buffers reallocated
+  // larger once each (a string and the one it is swapped with meeting a
+  // bigger body): as few as that cannot tell.
+  if (site.bytes.growing && site.bytes.steps.rises.size() >= options.min_rises) {
     site.outcome = SiteOutcome::Leak;
     site.shape = site.bytes.shape;
     return;

@@ -102,6 +102,20 @@ TEST(SiteGrowth, OneRiseMidRunIsTooShortToTell) {
   EXPECT_EQ(j.shape, GrowthShape::TooShort);
 }
 
+TEST(SiteGrowth, TwoBuffersReallocatedOnceEachAreTooShortToTellNotChunksOnTheBeat) {
+  // A response body and the string it is swapped with, each doubled once by
+  // a bigger body (cycles 40 and 75): alike and on the beat, but no block
+  // was added, so these are not an arena's chunks.
+  const auto bytes = make([](double i) { return 8192.0 * (1 + (i >= 40) + (i >= 75)); });
+  const auto two_blocks = make([](double) { return 2.0; });
+  const SiteJudgement j = judge(bytes, two_blocks);
+  EXPECT_EQ(j.bytes.shape, GrowthShape::Steps);  // the bytes alone read as two chunks on the beat
+  EXPECT_EQ(j.outcome, SiteOutcome::TooShort);
+  // The same bytes with a block added at each rise are an arena's chunks.
+  const auto chunks = make([](double i) { return 1.0 + (i >= 40) + (i >= 75); });
+  EXPECT_EQ(judge(bytes, chunks).outcome, SiteOutcome::Leak);
+}
+
 TEST(SiteGrowth, OneRiseThatDoubledTheSiteIsTooShortToTellHoweverSmallAgainstTheRun) {
   // An arena never reset, 1 KiB held from the start, a 2 KiB block taken mid-run.
   const auto bytes = make([](double i) { return i < 60 ? 1024.0 : 3072.0; });

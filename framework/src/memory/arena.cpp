@@ -44,7 +44,7 @@ Arena::Block* Arena::new_block(std::size_t min_payload) {
   return block;
 }
 
-void* Arena::allocate(std::size_t size, std::size_t align) {
+void* Arena::allocate_slow(std::size_t size, std::size_t align) {
   if (align == 0 || (align & (align - 1)) != 0) throw std::invalid_argument("Arena: alignment not a power of two");
   if (size == 0) size = 1;
   for (;;) {
@@ -100,9 +100,11 @@ void Arena::reset() {
       std::free(b);
     }
   }
-  current_ = nullptr;
-  cursor_ = nullptr;
-  limit_ = nullptr;
+  // Bump from the first block again: the next request's first allocation
+  // takes the fast path.
+  current_ = first_;
+  cursor_ = first_ != nullptr ? first_->begin() : nullptr;
+  limit_ = first_ != nullptr ? first_->end() : nullptr;
   used_before_current_ = 0;
 }
 

@@ -10,6 +10,7 @@
 // so the arena grows by every request's allocations.
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 
@@ -30,7 +31,21 @@ class Arena {
   Arena& operator=(const Arena&) = delete;
 
   // `align` must be a power of two. Never returns null (throws bad_alloc).
-  void* allocate(std::size_t size, std::size_t align = alignof(std::max_align_t));
+  // Inline: a bump within the current block. A new block, a zero size or a
+  // bad alignment go out of line.
+  void* allocate(std::size_t size, std::size_t align = alignof(std::max_align_t)) {
+    if (cursor_ != nullptr && size != 0 && align != 0 && (align & (align - 1)) == 0) {
+      const auto at = reinterpret_cast<std::uintptr_t>(cursor_);
+      const std::uintptr_t aligned = (at + (align - 1)) & ~(static_cast<std::uintptr_t>(align) - 1);
+      const auto room = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(limit_) - at);
+      const std::size_t padding = aligned - at;
+      if (padding <= room && size <= room - padding) {
+        cursor_ = reinterpret_cast<char*>(aligned + size);
+        return reinterpret_cast<void*>(aligned);
+      }
+    }
+    return allocate_slow(size, align);
+  }
   // A copy of `text` in the arena.
   std::string_view copy(std::string_view text);
 
@@ -51,6 +66,7 @@ class Arena {
  private:
   struct Block;
   Block* new_block(std::size_t min_payload);
+  void* allocate_slow(std::size_t size, std::size_t align);
 
   ArenaOptions options_;
   Block* first_ = nullptr;    // chain of blocks, oldest first
