@@ -50,26 +50,30 @@ double pace_of(const std::vector<double>& sizes, const std::vector<double>& spac
   return cycles > 0 ? grown / cycles : 0;
 }
 
-// Rule: where rises are sparse, a rise in the cycle right after another is
-// one step that a snapshot fell in the middle of (several connections'
-// buffers doubling together, a burst across a cycle's end): the two count as
-// one, at the later cycle, so that its size and pace are the step's. Where
-// the series rises in most cycles (median spacing of 2 or less), every rise
-// is its own.
-void merge_split_steps(std::vector<Rise>& rises) {
-  if (rises.size() < 3) return;
-  std::vector<double> spacings;
-  for (std::size_t i = 1; i < rises.size(); ++i) spacings.push_back(static_cast<double>(rises[i].at - rises[i - 1].at));
-  if (reports::median(spacings) <= 2) return;
-  std::vector<Rise> merged{rises[0]};
-  for (std::size_t i = 1; i < rises.size(); ++i) {
-    if (rises[i].at == merged.back().at + 1) {
-      merged.back().at = rises[i].at;
-      merged.back().size += rises[i].size;
+// Rule: where rises are sparse, rises in consecutive cycles are one step
+// that snapshots fell in the middle of (several connections' buffers
+// doubling one after another within a cycle or three, a burst across a
+// cycle's end): such a run counts as one rise, at its last cycle, so that its
+// size and pace are the step's. Rises are sparse when their runs are short
+// (kMaxSplitStep cycles at most) and fewer than a quarter of the cycles; a
+// longer run is growth cycle after cycle (steady), and then every rise is
+// its own.
+constexpr std::size_t kMaxSplitStep = 4;
+
+void merge_split_steps(std::vector<Rise>& rises, std::size_t cycles) {
+  std::vector<Rise> merged;
+  std::size_t run = 0;  // length of the run the last merged rise closes
+  for (const Rise& r : rises) {
+    if (!merged.empty() && r.at == merged.back().at + 1) {
+      merged.back().at = r.at;
+      merged.back().size += r.size;
+      if (++run > kMaxSplitStep) return;
     } else {
-      merged.push_back(rises[i]);
+      merged.push_back(r);
+      run = 1;
     }
   }
+  if (merged.size() == rises.size() || 4 * merged.size() >= cycles) return;
   rises = std::move(merged);
 }
 
@@ -94,7 +98,7 @@ StepView step_view(std::span<const double> series) {
     view.quiet = series.size() - 1;
     return view;
   }
-  merge_split_steps(view.rises);
+  merge_split_steps(view.rises, series.size());
 
   const std::size_t k = view.rises.size();
   std::vector<double> sizes(k), spacings(k);

@@ -251,6 +251,19 @@ TEST(StepView, ADoublingRoundSplitByASnapshotIsOneRise) {
   EXPECT_EQ(judge_growth(ys).shape, GrowthShape::Doubling);
 }
 
+TEST(StepView, ARoundSpreadOverThreeCyclesIsOneRise) {
+  // Rings doubling one after another over cycles 9-11 and 19-20.
+  const auto ys = make(35, [](std::size_t i) {
+    return i < 9 ? 16.0 : i < 10 ? 20.0 : i < 11 ? 28.0 : i < 19 ? 32.0 : i < 20 ? 40.0 : 64.0;
+  });
+  const StepView v = step_view(ys);
+  ASSERT_EQ(v.rises.size(), 2u);
+  EXPECT_EQ(v.rises[0].at, 11u);
+  EXPECT_DOUBLE_EQ(v.rises[0].size, 16.0);
+  EXPECT_EQ(v.rises[1].at, 20u);
+  EXPECT_DOUBLE_EQ(v.rises[1].size, 32.0);
+}
+
 TEST(StepView, RisesInMostCyclesStayApart) {
   // Growth every cycle but for a pause: each rise is its own.
   const auto ys = make(30, [](std::size_t i) { return 100.0 * static_cast<double>(i < 15 ? i : i - 3 < 15 ? 15 : i - 3); });

@@ -8,8 +8,9 @@
 // every few cycles, a cache grows until full. Whatever the quantum, a leak
 // keeps a pace set by the work done, the same every cycle: the size of each
 // rise over the cycles it took stays about constant. Growth that is ending
-// loses that pace, or stops rising at all. Where rises are sparse, two in
-// consecutive cycles are one step that a snapshot split, and count as one.
+// loses that pace, or stops rising at all. Where rises are sparse, a short
+// run of them in consecutive cycles is one step that snapshots split, and
+// counts as one.
 
 #include <cstddef>
 #include <span>
