@@ -99,6 +99,12 @@ TEST(Arena, RejectsBadAlignment) {
   Arena arena;
   EXPECT_THROW(arena.allocate(8, 3), std::invalid_argument);
   EXPECT_THROW(arena.allocate(8, 0), std::invalid_argument);
+  // Also where the current block has room (the inline bump).
+  arena.allocate(8);
+  EXPECT_THROW(arena.allocate(8, 3), std::invalid_argument);
+  EXPECT_THROW(arena.allocate(8, 0), std::invalid_argument);
+  // A zero size still gets memory of its own.
+  EXPECT_NE(arena.allocate(0, 1), arena.allocate(0, 1));
 }
 
 }  // namespace

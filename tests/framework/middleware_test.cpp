@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "counting_new.hpp"
+#include "vigil/framework/memory/arena.hpp"
 
 namespace vigil::framework {
 namespace {
@@ -100,6 +101,37 @@ TEST(LoggerMiddleware, WritesOneLinePerRequestWithTheFinalStatus) {
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].rfind("GET /users/42 404 ", 0), 0u) << lines[0];
   EXPECT_NE(lines[0].find("us rid-1"), std::string::npos) << lines[0];
+}
+
+// Keeps every line whole (RingLogSink cuts them at its slot size).
+class LineSink : public LogSink {
+ public:
+  void write(std::string_view line) override { lines.emplace_back(line); }
+  std::vector<std::string> lines;
+};
+
+TEST(LoggerMiddleware, FormatsTheWholeLineIntoTheRequestArena) {
+  LineSink sink;
+  Chain chain;
+  chain.emplace<LoggerMiddleware>(sink);
+  Arena arena;
+  Event e;
+  e.method = "GET";
+  e.path = "/search/" + std::string(2000, 'q');  // longer than the stack buffer of an event without arena
+  e.set_request_id("rid-7");
+  e.arena = &arena;
+  auto handler = [](Event& ev) { ev.response.status = 200; };
+  chain.run(e, handler);
+  ASSERT_EQ(sink.lines.size(), 1u);
+  const std::string& line = sink.lines[0];
+  EXPECT_EQ(line.rfind("GET " + e.path + " 200 ", 0), 0u);
+  EXPECT_TRUE(line.ends_with("us rid-7")) << line.substr(line.size() - 20);
+  EXPECT_GE(arena.bytes_used(), line.size());  // the line lives in the arena until the request ends
+
+  // Without an arena (an event outside the pipeline) the line is cut at kLineSize.
+  e.arena = nullptr;
+  chain.run(e, handler);
+  EXPECT_EQ(sink.lines.back().size(), LoggerMiddleware::kLineSize);
 }
 
 TEST(RingLogSink, KeepsTheLastLinesOnly) {
