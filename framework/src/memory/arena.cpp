@@ -1,7 +1,6 @@
 #include "vigil/framework/memory/arena.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -48,16 +47,8 @@ void* Arena::allocate_slow(std::size_t size, std::size_t align) {
   if (align == 0 || (align & (align - 1)) != 0) throw std::invalid_argument("Arena: alignment not a power of two");
   if (size == 0) size = 1;
   for (;;) {
-    if (cursor_ != nullptr) {
-      const auto at = reinterpret_cast<std::uintptr_t>(cursor_);
-      const std::uintptr_t aligned = (at + (align - 1)) & ~(static_cast<std::uintptr_t>(align) - 1);
-      const auto room = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(limit_) - at);
-      const std::size_t padding = aligned - at;
-      if (padding <= room && size <= room - padding) {
-        cursor_ = reinterpret_cast<char*>(aligned + size);
-        return reinterpret_cast<void*>(aligned);
-      }
-    }
+    void* p;
+    if (bump(size, align, p)) return p;
     // Move to the next retained block that can hold it, or chain a new one.
     if (current_ != nullptr) used_before_current_ += static_cast<std::size_t>(cursor_ - current_->begin());
     Block* next = current_ != nullptr ? current_->next : first_;

@@ -34,15 +34,9 @@ class Arena {
   // Inline: a bump within the current block. A new block, a zero size or a
   // bad alignment go out of line.
   void* allocate(std::size_t size, std::size_t align = alignof(std::max_align_t)) {
-    if (cursor_ != nullptr && size != 0 && align != 0 && (align & (align - 1)) == 0) {
-      const auto at = reinterpret_cast<std::uintptr_t>(cursor_);
-      const std::uintptr_t aligned = (at + (align - 1)) & ~(static_cast<std::uintptr_t>(align) - 1);
-      const auto room = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(limit_) - at);
-      const std::size_t padding = aligned - at;
-      if (padding <= room && size <= room - padding) {
-        cursor_ = reinterpret_cast<char*>(aligned + size);
-        return reinterpret_cast<void*>(aligned);
-      }
+    if (size != 0 && align != 0 && (align & (align - 1)) == 0) {
+      void* p;
+      if (bump(size, align, p)) return p;
     }
     return allocate_slow(size, align);
   }
@@ -67,6 +61,20 @@ class Arena {
   struct Block;
   Block* new_block(std::size_t min_payload);
   void* allocate_slow(std::size_t size, std::size_t align);
+  // `size` bytes at `align` (a power of two) from the current block into
+  // `out`; false when there is none or it lacks the room. (A bool, not a
+  // null pointer: the caller's branch is then the fit test itself.)
+  bool bump(std::size_t size, std::size_t align, void*& out) {
+    if (cursor_ == nullptr) return false;
+    const auto at = reinterpret_cast<std::uintptr_t>(cursor_);
+    const std::uintptr_t aligned = (at + (align - 1)) & ~(static_cast<std::uintptr_t>(align) - 1);
+    const auto room = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(limit_) - at);
+    const std::size_t padding = aligned - at;
+    if (padding > room || size > room - padding) return false;
+    cursor_ = reinterpret_cast<char*>(aligned + size);
+    out = reinterpret_cast<void*>(aligned);
+    return true;
+  }
 
   ArenaOptions options_;
   Block* first_ = nullptr;    // chain of blocks, oldest first
