@@ -1,6 +1,7 @@
 // The program the profilers tests run under libvigil_preload.so. Each mode
 // allocates from functions with known names; the tests read the capture and
 // check the counts and the names. Usage: vigil_profilers_target MODE [ARG].
+#include <dirent.h>
 #include <dlfcn.h>
 #include <malloc.h>
 #include <sys/mman.h>
@@ -36,6 +37,21 @@ NOINLINE void scrub_stack() {
   std::memset(const_cast<char*>(buffer), 0, sizeof buffer);
 }
 
+// Waits (up to 2 s) until /proc/self/task lists `n` threads. A joined
+// thread leaves it a moment after join() returns: the kernel wakes the
+// joiner before it removes the task, so a census taken at once may count it.
+void wait_for_task_count(int n) {
+  for (int tries = 0; tries < 2000; ++tries) {
+    DIR* dir = opendir("/proc/self/task");
+    if (dir == nullptr) return;
+    int count = 0;
+    while (const dirent* d = readdir(dir)) count += d->d_name[0] != '.' ? 1 : 0;
+    closedir(dir);
+    if (count <= n) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 // --- threads: 4 workers, 100 blocks of 64 bytes each, half freed.
 NOINLINE void* thread_worker_alloc() { return std::malloc(64); }
 
@@ -59,7 +75,8 @@ int run_threads() {
   vigil_cycle();  // all workers alive: the census must see 5 threads
   go.store(true);
   for (auto& th : threads) th.join();
-  vigil_cycle();
+  wait_for_task_count(1);
+  vigil_cycle();  // the census must see the main thread alone
   return 0;
 }
 
