@@ -1,6 +1,5 @@
 // The default middleware chain (request id, logger, recovery, CORS, rate
-// limiter) around a trivial handler, on an event with a request arena as the
-// pipeline runs it: with vigil-bench's --defect set, and
+// limiter) around a trivial handler: with vigil-bench's --defect set, and
 // always with fresh heap strings (middleware-alloc), so the defect's cost
 // shows side by side.
 
@@ -8,7 +7,6 @@
 
 #include "alloc_counter.hpp"
 #include "core_options.hpp"
-#include "vigil/framework/memory/arena.hpp"
 #include "vigil/framework/pipeline/middleware/default_chain.hpp"
 
 namespace {
@@ -21,7 +19,6 @@ void run_chain(benchmark::State& state, Formatting formatting) {
   rate.tokens_per_second = 1e12;
   rate.burst = 1e12;
   const Chain chain = make_default_chain(sink, formatting, {}, rate);
-  Arena arena;  // the request arena, reset after each request as the pipeline does
   Event e;
   auto handler = [](Event& ev) {
     ev.response.status = 200;
@@ -34,9 +31,7 @@ void run_chain(benchmark::State& state, Formatting formatting) {
     e.remote_addr = "127.0.0.1:50412";
     e.headers.add("Host", "localhost");
     e.headers.add("Origin", "https://app.example");
-    e.arena = &arena;
     chain.run(e, handler);
-    arena.end_request();
   };
   one_request();  // grow the event's buffers once
   vigil::bench::AllocationScope allocations(state);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -43,28 +42,22 @@ LoggerMiddleware::LoggerMiddleware(LogSink& sink, Formatting formatting)
 
 namespace {
 
-// Characters the line's numbers and separators can take beyond its three
-// strings: an int status, an int64 of microseconds, "us" and four spaces.
+// The line: "METHOD path status duration_us request_id".
+constexpr char kLineFormat[] = "{} {} {} {}us {}";
+// Characters its numbers and separators can take beyond its three strings:
+// an int status, an int64 of microseconds, "us" and four spaces.
 constexpr std::size_t kNumbersAndSeparators = 11 + 20 + 2 + 4;
-
-// Formats the line into [out, out + n); returns its whole length (more than
-// n when cut).
-std::size_t format_line(char* out, std::size_t n, const Event& e, std::int64_t micros) {
-  return fmt::format_to_n(out, n, "{} {} {} {}us {}", e.method, e.path, e.response.status, micros, e.request_id())
-      .size;
-}
 
 }  // namespace
 
 void LoggerMiddleware::handle(Event& e, const Next& next) {
   const auto start = std::chrono::steady_clock::now();
   next(e);
-  const std::int64_t micros =
+  const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   if (fresh_strings_) {
     // The bug: a fresh heap string per request.
-    const std::string line = fmt::format("{} {} {} {}us {}", e.method, e.path, e.response.status, micros,
-                                         e.request_id());
+    const std::string line = fmt::format(kLineFormat, e.method, e.path, e.response.status, micros, e.request_id());
     sink_.write(line);
     return;
   }
@@ -74,12 +67,16 @@ void LoggerMiddleware::handle(Event& e, const Next& next) {
     // formatted once, whole, into request-scoped memory.
     const std::size_t bound = e.method.size() + e.path.size() + e.request_id().size() + kNumbersAndSeparators;
     char* line = e.arena->allocate_array<char>(bound);
-    sink_.write({line, std::min(format_line(line, bound, e, micros), bound)});
+    const auto result =
+        fmt::format_to_n(line, bound, kLineFormat, e.method, e.path, e.response.status, micros, e.request_id());
+    sink_.write({line, std::min<std::size_t>(result.size, bound)});
     return;
   }
   // An event outside the pipeline has no arena: a stack buffer, long lines cut.
   char buffer[kLineSize];
-  sink_.write({buffer, std::min(format_line(buffer, sizeof buffer, e, micros), sizeof buffer)});
+  const auto result =
+      fmt::format_to_n(buffer, sizeof buffer, kLineFormat, e.method, e.path, e.response.status, micros, e.request_id());
+  sink_.write({buffer, std::min<std::size_t>(result.size, sizeof buffer)});
 }
 
 }  // namespace vigil::framework
